@@ -1,0 +1,89 @@
+//! Storage: one Diesel model set over SQLite (embedded default) or PostgreSQL, chosen by URL.
+//! This is the only module that names a backend.
+
+pub mod schema;
+
+mod migrate;
+mod pool;
+mod store;
+
+use diesel::connection::{AnsiTransactionManager, TransactionManager};
+use diesel::prelude::*;
+
+pub use migrate::run_migrations;
+pub use pool::{Db, PooledConn};
+pub use store::{Store, StoreKind};
+
+/// A connection to whichever store the installation uses.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Sqlite(SqliteConnection),
+    Pg(PgConnection),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error(
+        "unsupported database URL scheme in {0:?}: use sqlite://PATH or postgres://USER@HOST:PORT/DB"
+    )]
+    UnknownScheme(String),
+    #[error("cannot open the SQLite database at {path}: {reason}")]
+    SqliteOpen { path: String, reason: String },
+    #[error("cannot connect to PostgreSQL at {url}: {reason}")]
+    PostgresConnect { url: String, reason: String },
+    #[error("database migration failed: {0}")]
+    Migration(String),
+    #[error(
+        "the database has schema version {0} that this gatehouse does not know: run a newer gatehouse"
+    )]
+    SchemaTooNew(String),
+    #[error("no database connection available: {0}")]
+    Pool(String),
+    #[error(transparent)]
+    Query(#[from] diesel::result::Error),
+}
+
+/// Runs `f` in one write transaction. On SQLite it starts with `BEGIN IMMEDIATE`, so two writers
+/// queue on the busy timeout instead of failing on a read-to-write lock upgrade.
+pub fn write<T, E>(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        DbConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+        DbConnection::Pg(_) => <DbConnection as Connection>::TransactionManager::begin_transaction(conn)?,
+    }
+    match f(conn) {
+        Ok(value) => {
+            <DbConnection as Connection>::TransactionManager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(error) => {
+            // The caller's error is the one worth reporting; a failed rollback leaves the
+            // connection marked broken and the pool discards it.
+            let _ = <DbConnection as Connection>::TransactionManager::rollback_transaction(conn);
+            Err(error)
+        }
+    }
+}
+
+/// Answers whether the store serves reads of our own tables (not just `SELECT 1`).
+pub fn ping(conn: &mut DbConnection) -> QueryResult<()> {
+    schema::accounts::table
+        .select(schema::accounts::id)
+        .first::<String>(conn)
+        .optional()
+        .map(|_| ())
+}
+
+/// True when `error` is a unique-index violation, the store's last word on a race between two
+/// writers claiming the same login name or email.
+pub fn is_unique_violation(error: &diesel::result::Error) -> bool {
+    matches!(
+        error,
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
+    )
+}

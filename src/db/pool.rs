@@ -1,0 +1,126 @@
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+
+use super::{DbConnection, DbError, Store, StoreKind, run_migrations};
+
+pub type PooledConn = PooledConnection<ConnectionManager<DbConnection>>;
+
+/// How long a writer waits for SQLite's lock before giving up.
+const SQLITE_BUSY_TIMEOUT_MS: u32 = 10_000;
+
+/// Handle to the store: a connection pool plus the knowledge of which backend it is.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool<ConnectionManager<DbConnection>>,
+    kind: StoreKind,
+}
+
+impl Db {
+    /// Opens the store, brings its schema up to date and builds the pool. Fails fast with a
+    /// message naming the store when it cannot be reached or created.
+    pub fn open(store: &Store, pool_size: u32) -> Result<Db, DbError> {
+        let mut first = establish(store)?;
+        run_migrations(&mut first)?;
+        drop(first);
+        let url = match store {
+            Store::Sqlite(path) => path.to_string_lossy().into_owned(),
+            Store::Postgres(url) => url.clone(),
+        };
+        let pool = Pool::builder()
+            .max_size(pool_size)
+            .connection_timeout(Duration::from_secs(10))
+            .connection_customizer(Box::new(Pragmas))
+            .build(ConnectionManager::<DbConnection>::new(url))
+            .map_err(|e| DbError::Pool(e.to_string()))?;
+        Ok(Db {
+            pool,
+            kind: store.kind(),
+        })
+    }
+
+    pub fn kind(&self) -> StoreKind {
+        self.kind
+    }
+
+    pub fn conn(&self) -> Result<PooledConn, DbError> {
+        self.pool.get().map_err(|e| DbError::Pool(e.to_string()))
+    }
+
+    /// A connection, but giving up after `timeout`: for health checks that must answer quickly.
+    pub fn conn_within(&self, timeout: Duration) -> Result<PooledConn, DbError> {
+        self.pool
+            .get_timeout(timeout)
+            .map_err(|e| DbError::Pool(e.to_string()))
+    }
+
+    /// Runs blocking database work off the async executor, one closure per unit of work.
+    pub async fn run<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let db = self.clone();
+        actix_web::rt::task::spawn_blocking(move || {
+            let mut conn = db.conn()?;
+            f(&mut conn)
+        })
+        .await
+        .unwrap_or_else(|join| Err(E::from(DbError::Pool(format!("worker failed: {join}")))))
+    }
+}
+
+/// Opens one connection directly (not pooled), creating the SQLite file and its folder if needed.
+pub(super) fn establish(store: &Store) -> Result<DbConnection, DbError> {
+    match store {
+        Store::Sqlite(path) => {
+            let fail = |reason: String| DbError::SqliteOpen {
+                path: path.display().to_string(),
+                reason,
+            };
+            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent).map_err(|e| fail(e.to_string()))?;
+            }
+            let text = path.to_str().ok_or_else(|| fail("the path is not UTF-8".into()))?;
+            let mut conn = SqliteConnection::establish(text).map_err(|e| fail(e.to_string()))?;
+            // WAL is a property of the file: set once here, before any other connection opens.
+            diesel::sql_query("PRAGMA journal_mode = WAL")
+                .execute(&mut conn)
+                .map_err(|e| fail(e.to_string()))?;
+            let mut conn = DbConnection::Sqlite(conn);
+            apply_sqlite_pragmas(&mut conn).map_err(|e| fail(e.to_string()))?;
+            Ok(conn)
+        }
+        Store::Postgres(url) => PgConnection::establish(url)
+            .map(DbConnection::Pg)
+            .map_err(|e| DbError::PostgresConnect {
+                url: store.display(),
+                reason: e.to_string().trim().to_owned(),
+            }),
+    }
+}
+
+/// Per-connection SQLite settings. `synchronous = NORMAL` under WAL keeps every committed
+/// transaction across a process crash; see ARCHITECTURE.md for the trade-off.
+fn apply_sqlite_pragmas(conn: &mut DbConnection) -> QueryResult<()> {
+    if let DbConnection::Sqlite(c) = conn {
+        c.batch_execute(&format!(
+            "PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; \
+             PRAGMA foreign_keys = ON; \
+             PRAGMA synchronous = NORMAL;"
+        ))?;
+    }
+    Ok(())
+}
+
+#[derive(Debug)]
+struct Pragmas;
+
+impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for Pragmas {
+    fn on_acquire(&self, conn: &mut DbConnection) -> Result<(), diesel::r2d2::Error> {
+        apply_sqlite_pragmas(conn).map_err(diesel::r2d2::Error::QueryError)
+    }
+}

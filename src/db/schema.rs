@@ -1,0 +1,107 @@
+// Written by hand to match migrations/{sqlite,postgres}: only types both backends share.
+
+diesel::table! {
+    accounts (id) {
+        id -> Text,
+        slug -> Text,
+        name -> Text,
+        sso_enabled -> Bool,
+        nameid_mode -> Text,
+        idp_initiated -> Bool,
+        idp_entity_id -> Nullable<Text>,
+        idp_sso_url -> Nullable<Text>,
+        clock_skew_secs -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    employees (id) {
+        id -> Text,
+        account_id -> Text,
+        external_id -> Nullable<Text>,
+        entra_object_id -> Nullable<Text>,
+        user_name -> Text,
+        user_name_key -> Nullable<Text>,
+        email -> Text,
+        email_key -> Nullable<Text>,
+        given_name -> Text,
+        family_name -> Text,
+        job_title -> Nullable<Text>,
+        department -> Nullable<Text>,
+        mobile_phone -> Nullable<Text>,
+        work_phone -> Nullable<Text>,
+        country -> Nullable<Text>,
+        employment_date -> Nullable<Date>,
+        payroll_number -> Nullable<Text>,
+        employee_number -> Nullable<Text>,
+        subsidiary -> Nullable<Text>,
+        manager_ref -> Nullable<Text>,
+        approver_id -> Nullable<Text>,
+        active -> Bool,
+        termination_date -> Nullable<Date>,
+        federated -> Bool,
+        defederated -> Bool,
+        released_at -> Nullable<Timestamp>,
+        is_setup_admin -> Bool,
+        is_approver -> Bool,
+        approves_self -> Bool,
+        only_selected_approver -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    credentials (employee_id) {
+        employee_id -> Text,
+        password_hash -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    department_approvers (employee_id, department) {
+        employee_id -> Text,
+        department -> Text,
+    }
+}
+
+diesel::table! {
+    employee_history (id) {
+        id -> Text,
+        account_id -> Text,
+        employee_id -> Text,
+        at -> Timestamp,
+        source -> Text,
+        actor -> Nullable<Text>,
+        action -> Text,
+        changes -> Text,
+    }
+}
+
+diesel::table! {
+    sessions (id_hash) {
+        id_hash -> Text,
+        account_id -> Text,
+        employee_id -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(employees -> accounts (account_id));
+diesel::joinable!(employee_history -> employees (employee_id));
+diesel::joinable!(credentials -> employees (employee_id));
+diesel::joinable!(department_approvers -> employees (employee_id));
+diesel::joinable!(sessions -> employees (employee_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    accounts,
+    employees,
+    credentials,
+    department_approvers,
+    employee_history,
+    sessions,
+);

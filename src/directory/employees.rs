@@ -1,0 +1,289 @@
+//! Employees and their master data; lookups that respect "released" (hard-deleted) people.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::history::Change;
+use super::{DirectoryError, Result, keys};
+use crate::db::DbConnection;
+use crate::db::schema::employees;
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Serialize)]
+#[diesel(table_name = employees)]
+pub struct Employee {
+    pub id: String,
+    pub account_id: String,
+    pub external_id: Option<String>,
+    pub entra_object_id: Option<String>,
+    pub user_name: String,
+    pub user_name_key: Option<String>,
+    pub email: String,
+    pub email_key: Option<String>,
+    pub given_name: String,
+    pub family_name: String,
+    pub job_title: Option<String>,
+    pub department: Option<String>,
+    pub mobile_phone: Option<String>,
+    pub work_phone: Option<String>,
+    pub country: Option<String>,
+    pub employment_date: Option<NaiveDate>,
+    pub payroll_number: Option<String>,
+    pub employee_number: Option<String>,
+    pub subsidiary: Option<String>,
+    /// The manager as Entra named them (our id or their external id), kept even while unknown.
+    pub manager_ref: Option<String>,
+    /// The direct approver: the Entra manager once resolved, or one set by an admin or CSV.
+    pub approver_id: Option<String>,
+    pub active: bool,
+    pub termination_date: Option<NaiveDate>,
+    /// Managed by Entra ID (provisioned by SCIM, or signed in through SSO).
+    pub federated: bool,
+    /// Removed from the federation by an admin: Entra neither sees nor signs in this person.
+    pub defederated: bool,
+    /// Set by a hard delete: login name and email are free for someone new.
+    pub released_at: Option<NaiveDateTime>,
+    pub is_setup_admin: bool,
+    pub is_approver: bool,
+    pub approves_self: bool,
+    pub only_selected_approver: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl Employee {
+    pub fn is_released(&self) -> bool {
+        self.released_at.is_some()
+    }
+
+    pub fn display_name(&self) -> String {
+        let name = format!("{} {}", self.given_name, self.family_name);
+        match name.trim() {
+            "" => self.user_name.clone(),
+            trimmed => trimmed.to_owned(),
+        }
+    }
+
+    pub fn profile(&self) -> Profile {
+        Profile {
+            external_id: self.external_id.clone(),
+            user_name: self.user_name.clone(),
+            email: self.email.clone(),
+            given_name: self.given_name.clone(),
+            family_name: self.family_name.clone(),
+            job_title: self.job_title.clone(),
+            department: self.department.clone(),
+            mobile_phone: self.mobile_phone.clone(),
+            work_phone: self.work_phone.clone(),
+            country: self.country.clone(),
+            employment_date: self.employment_date,
+            payroll_number: self.payroll_number.clone(),
+            employee_number: self.employee_number.clone(),
+            subsidiary: self.subsidiary.clone(),
+        }
+    }
+}
+
+/// The master data of a person, as a whole: callers build the desired state and the lifecycle
+/// functions work out (and record) what changed.
+#[derive(Debug, Clone, Default, PartialEq, AsChangeset, Insertable, Serialize)]
+#[diesel(table_name = employees, treat_none_as_null = true)]
+pub struct Profile {
+    pub external_id: Option<String>,
+    pub user_name: String,
+    pub email: String,
+    pub given_name: String,
+    pub family_name: String,
+    pub job_title: Option<String>,
+    pub department: Option<String>,
+    pub mobile_phone: Option<String>,
+    pub work_phone: Option<String>,
+    pub country: Option<String>,
+    pub employment_date: Option<NaiveDate>,
+    pub payroll_number: Option<String>,
+    pub employee_number: Option<String>,
+    pub subsidiary: Option<String>,
+}
+
+impl Profile {
+    /// Trims every field, turns blank optional fields into "none" and checks the required ones.
+    pub fn cleaned(mut self) -> Result<Profile> {
+        fn opt(value: &mut Option<String>) {
+            *value = value
+                .take()
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty());
+        }
+        self.user_name = self.user_name.trim().to_owned();
+        self.email = self.email.trim().to_owned();
+        self.given_name = self.given_name.trim().to_owned();
+        self.family_name = self.family_name.trim().to_owned();
+        for field in [
+            &mut self.external_id,
+            &mut self.job_title,
+            &mut self.department,
+            &mut self.mobile_phone,
+            &mut self.work_phone,
+            &mut self.country,
+            &mut self.payroll_number,
+            &mut self.employee_number,
+            &mut self.subsidiary,
+        ] {
+            opt(field);
+        }
+        if self.user_name.is_empty() {
+            return Err(DirectoryError::invalid("user_name", "is required"));
+        }
+        if self.user_name.chars().any(char::is_control) {
+            return Err(DirectoryError::invalid("user_name", "contains control characters"));
+        }
+        if self.email.is_empty() {
+            return Err(DirectoryError::invalid("email", "is required"));
+        }
+        if !looks_like_email(&self.email) {
+            return Err(DirectoryError::invalid(
+                "email",
+                format!("{:?} is not an email address", self.email),
+            ));
+        }
+        Ok(self)
+    }
+
+    /// Field-by-field differences from `before`, in a stable order, for the history.
+    pub fn changes_from(&self, before: &Profile) -> Vec<Change> {
+        let date = |d: &Option<NaiveDate>| d.map(|d| d.to_string());
+        let plain = |s: &String| Some(s.clone());
+        let pairs = [
+            ("external_id", before.external_id.clone(), self.external_id.clone()),
+            ("user_name", plain(&before.user_name), plain(&self.user_name)),
+            ("email", plain(&before.email), plain(&self.email)),
+            ("given_name", plain(&before.given_name), plain(&self.given_name)),
+            ("family_name", plain(&before.family_name), plain(&self.family_name)),
+            ("job_title", before.job_title.clone(), self.job_title.clone()),
+            ("department", before.department.clone(), self.department.clone()),
+            ("mobile_phone", before.mobile_phone.clone(), self.mobile_phone.clone()),
+            ("work_phone", before.work_phone.clone(), self.work_phone.clone()),
+            ("country", before.country.clone(), self.country.clone()),
+            ("employment_date", date(&before.employment_date), date(&self.employment_date)),
+            ("payroll_number", before.payroll_number.clone(), self.payroll_number.clone()),
+            ("employee_number", before.employee_number.clone(), self.employee_number.clone()),
+            ("subsidiary", before.subsidiary.clone(), self.subsidiary.clone()),
+        ];
+        pairs
+            .into_iter()
+            .filter(|(_, old, new)| old != new)
+            .map(|(field, old, new)| Change::new(field, old, new))
+            .collect()
+    }
+}
+
+fn looks_like_email(value: &str) -> bool {
+    match value.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && !domain.is_empty()
+                && !domain.contains('@')
+                && !value.chars().any(|c| c.is_whitespace() || c.is_control())
+        }
+        None => false,
+    }
+}
+
+/// Any person of the account by our id, released or not.
+pub fn get(conn: &mut DbConnection, account_id: &str, id: &str) -> Result<Employee> {
+    employees::table
+        .filter(employees::account_id.eq(account_id))
+        .filter(employees::id.eq(id))
+        .select(Employee::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(DirectoryError::NotFound { what: "employee" })
+}
+
+/// A person who is not released, by our id.
+pub fn get_current(conn: &mut DbConnection, account_id: &str, id: &str) -> Result<Employee> {
+    match get(conn, account_id, id)? {
+        person if person.is_released() => Err(DirectoryError::NotFound { what: "employee" }),
+        person => Ok(person),
+    }
+}
+
+/// The person who currently holds this login name (case-insensitive), if any.
+pub fn find_by_user_name(
+    conn: &mut DbConnection,
+    account_id: &str,
+    user_name: &str,
+) -> Result<Option<Employee>> {
+    Ok(employees::table
+        .filter(employees::account_id.eq(account_id))
+        .filter(employees::user_name_key.eq(keys::normalise(user_name)))
+        .select(Employee::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// The person who currently holds this work email (case-insensitive), if any.
+pub fn find_by_email(
+    conn: &mut DbConnection,
+    account_id: &str,
+    email: &str,
+) -> Result<Option<Employee>> {
+    Ok(employees::table
+        .filter(employees::account_id.eq(account_id))
+        .filter(employees::email_key.eq(keys::normalise(email)))
+        .select(Employee::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Everyone who is not released, ordered by login name.
+pub fn list_current(conn: &mut DbConnection, account_id: &str) -> Result<Vec<Employee>> {
+    Ok(employees::table
+        .filter(employees::account_id.eq(account_id))
+        .filter(employees::released_at.is_null())
+        .order(employees::user_name_key)
+        .select(Employee::as_select())
+        .load(conn)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn profile(user_name: &str, email: &str) -> Profile {
+        Profile {
+            user_name: user_name.into(),
+            email: email.into(),
+            ..Profile::default()
+        }
+    }
+
+    #[test]
+    fn cleaning_trims_and_requires_login_and_email() {
+        let mut p = profile(" ann@x.com ", "ann@x.com");
+        p.job_title = Some("   ".into());
+        let p = p.cleaned().expect("valid");
+        assert_eq!(p.user_name, "ann@x.com");
+        assert_eq!(p.job_title, None);
+        assert!(matches!(
+            profile("", "a@x.com").cleaned(),
+            Err(DirectoryError::Invalid { field: "user_name", .. })
+        ));
+        assert!(matches!(
+            profile("a", "not-an-email").cleaned(),
+            Err(DirectoryError::Invalid { field: "email", .. })
+        ));
+    }
+
+    #[test]
+    fn changes_list_only_differing_fields() {
+        let before = profile("a@x.com", "a@x.com");
+        let mut after = before.clone();
+        after.department = Some("Sales".into());
+        let changes = after.changes_from(&before);
+        assert_eq!(changes.len(), 1);
+        assert_eq!(changes[0].field, "department");
+        assert_eq!(changes[0].new.as_deref(), Some("Sales"));
+        assert!(before.changes_from(&before).is_empty());
+    }
+}

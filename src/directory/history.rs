@@ -1,0 +1,179 @@
+//! Every change to a person, with when, through what and by whom: the answer to "why is this
+//! person like this?" that admins and support ask every week.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::{Result, clock};
+use crate::db::DbConnection;
+use crate::db::schema::employee_history;
+
+/// The channel a change came through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Source {
+    Scim,
+    Sso,
+    Admin,
+    Csv,
+    Cli,
+    System,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Scim => "scim",
+            Source::Sso => "sso",
+            Source::Admin => "admin",
+            Source::Csv => "csv",
+            Source::Cli => "cli",
+            Source::System => "system",
+        }
+    }
+}
+
+/// Who made a change: the channel, and for admins which person.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub source: Source,
+    pub who: Option<String>,
+}
+
+impl Actor {
+    pub fn new(source: Source) -> Actor {
+        Actor { source, who: None }
+    }
+
+    pub fn admin(admin_id: &str) -> Actor {
+        Actor {
+            source: Source::Admin,
+            who: Some(admin_id.to_owned()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Action {
+    Created,
+    Adopted,
+    Updated,
+    Deactivated,
+    Reactivated,
+    Released,
+    Federated,
+    Defederated,
+    ApproverChanged,
+    RolesChanged,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Created => "created",
+            Action::Adopted => "adopted",
+            Action::Updated => "updated",
+            Action::Deactivated => "deactivated",
+            Action::Reactivated => "reactivated",
+            Action::Released => "released",
+            Action::Federated => "federated",
+            Action::Defederated => "defederated",
+            Action::ApproverChanged => "approver_changed",
+            Action::RolesChanged => "roles_changed",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    pub field: String,
+    pub old: Option<String>,
+    pub new: Option<String>,
+}
+
+impl Change {
+    pub fn new(field: &str, old: Option<String>, new: Option<String>) -> Change {
+        Change {
+            field: field.to_owned(),
+            old,
+            new,
+        }
+    }
+
+    pub fn flag(field: &str, old: bool, new: bool) -> Change {
+        Change::new(field, Some(old.to_string()), Some(new.to_string()))
+    }
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = employee_history)]
+struct NewEntry<'a> {
+    id: String,
+    account_id: &'a str,
+    employee_id: &'a str,
+    at: NaiveDateTime,
+    source: &'static str,
+    actor: Option<&'a str>,
+    action: &'static str,
+    changes: String,
+}
+
+pub fn record(
+    conn: &mut DbConnection,
+    account_id: &str,
+    employee_id: &str,
+    by: &Actor,
+    action: Action,
+    changes: &[Change],
+) -> Result<()> {
+    diesel::insert_into(employee_history::table)
+        .values(NewEntry {
+            // v7 ids sort by time, so entries made in the same microsecond keep their order.
+            id: uuid::Uuid::now_v7().to_string(),
+            account_id,
+            employee_id,
+            at: clock::now(),
+            source: by.source.as_str(),
+            actor: by.who.as_deref(),
+            action: action.as_str(),
+            changes: serde_json::to_string(changes).unwrap_or_else(|_| "[]".into()),
+        })
+        .execute(conn)?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Entry {
+    pub at: NaiveDateTime,
+    pub source: String,
+    pub actor: Option<String>,
+    pub action: String,
+    pub changes: Vec<Change>,
+}
+
+/// A person's history, oldest first.
+pub fn of_employee(conn: &mut DbConnection, account_id: &str, employee_id: &str) -> Result<Vec<Entry>> {
+    type Row = (NaiveDateTime, String, Option<String>, String, String);
+    let rows: Vec<Row> = employee_history::table
+        .filter(employee_history::account_id.eq(account_id))
+        .filter(employee_history::employee_id.eq(employee_id))
+        .order((employee_history::at, employee_history::id))
+        .select((
+            employee_history::at,
+            employee_history::source,
+            employee_history::actor,
+            employee_history::action,
+            employee_history::changes,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(at, source, actor, action, changes)| Entry {
+            at,
+            source,
+            actor,
+            action,
+            changes: serde_json::from_str(&changes).unwrap_or_default(),
+        })
+        .collect())
+}

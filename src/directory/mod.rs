@@ -1,0 +1,18 @@
+//! The employee directory: accounts (companies), their people, roles, history and the
+//! lifecycle rules that SCIM, SAML, the admin pages and the CLI all go through.
+//! Plain functions over a connection; nothing here knows about HTTP, XML or templates.
+
+pub mod accounts;
+pub mod approvers;
+pub mod clock;
+pub mod csv_io;
+pub mod employees;
+pub mod error;
+pub mod history;
+pub mod keys;
+pub mod lifecycle;
+pub mod sessions;
+
+pub use error::DirectoryError;
+
+pub type Result<T, E = DirectoryError> = std::result::Result<T, E>;
