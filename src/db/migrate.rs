@@ -19,16 +19,23 @@ pub fn run_migrations(conn: &mut DbConnection) -> Result<Vec<String>, DbError> {
             // One immediate transaction around the whole run: a second process waits on the
             // write lock, then finds nothing pending.
             AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
-            let result = refuse_unknown(c, &SQLITE)
-                .and_then(|()| c.run_pending_migrations(SQLITE).map_err(failed).map(versions));
+            let result = refuse_unknown(c, &SQLITE).and_then(|()| {
+                c.run_pending_migrations(SQLITE)
+                    .map_err(failed)
+                    .map(versions)
+            });
             finish(c, result)
         }
         DbConnection::Pg(c) => {
             diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK})")).execute(c)?;
-            let result = refuse_unknown(c, &POSTGRES)
-                .and_then(|()| c.run_pending_migrations(POSTGRES).map_err(failed).map(versions));
+            let result = refuse_unknown(c, &POSTGRES).and_then(|()| {
+                c.run_pending_migrations(POSTGRES)
+                    .map_err(failed)
+                    .map(versions)
+            });
             let unlocked =
-                diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})")).execute(c);
+                diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))
+                    .execute(c);
             let applied = result?;
             unlocked?;
             Ok(applied)
@@ -69,7 +76,11 @@ where
         .iter()
         .map(|m| m.name().version().to_string())
         .collect();
-    match applied.iter().map(|v| v.to_string()).find(|v| !known.contains(v)) {
+    match applied
+        .iter()
+        .map(|v| v.to_string())
+        .find(|v| !known.contains(v))
+    {
         Some(unknown) => Err(DbError::SchemaTooNew(unknown)),
         None => Ok(()),
     }

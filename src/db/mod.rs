@@ -12,6 +12,11 @@ use diesel::prelude::*;
 
 pub use migrate::run_migrations;
 pub use pool::{Db, PooledConn};
+
+/// One unpooled connection, for commands that only migrate.
+pub fn establish_for_cli(store: &Store) -> Result<DbConnection, DbError> {
+    pool::establish(store)
+}
 pub use store::{Store, StoreKind};
 
 /// A connection to whichever store the installation uses.
@@ -53,8 +58,12 @@ where
     E: From<diesel::result::Error>,
 {
     match conn {
-        DbConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
-        DbConnection::Pg(_) => <DbConnection as Connection>::TransactionManager::begin_transaction(conn)?,
+        DbConnection::Sqlite(c) => {
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
+        }
+        DbConnection::Pg(_) => {
+            <DbConnection as Connection>::TransactionManager::begin_transaction(conn)?
+        }
     }
     match f(conn) {
         Ok(value) => {

@@ -15,7 +15,7 @@ const SQLITE_BUSY_TIMEOUT_MS: u32 = 10_000;
 #[derive(Clone)]
 pub struct Db {
     pool: Pool<ConnectionManager<DbConnection>>,
-    kind: StoreKind,
+    store: Store,
 }
 
 impl Db {
@@ -37,12 +37,30 @@ impl Db {
             .map_err(|e| DbError::Pool(e.to_string()))?;
         Ok(Db {
             pool,
-            kind: store.kind(),
+            store: store.clone(),
         })
     }
 
     pub fn kind(&self) -> StoreKind {
-        self.kind
+        self.store.kind()
+    }
+
+    /// Whether the store serves reads within `timeout`. For SQLite also whether the file is
+    /// still where we opened it: open connections keep writing to a deleted or replaced file,
+    /// and everything written then would be lost.
+    pub fn check_health(&self, timeout: Duration) -> Result<(), DbError> {
+        let mut conn = self.conn_within(timeout)?;
+        super::ping(&mut conn)?;
+        if let Store::Sqlite(path) = &self.store {
+            let same_file = std::fs::metadata(path).is_ok_and(|m| m.is_file());
+            if !same_file {
+                return Err(DbError::SqliteOpen {
+                    path: path.display().to_string(),
+                    reason: "the database file is no longer there".into(),
+                });
+            }
+        }
+        Ok(())
     }
 
     pub fn conn(&self) -> Result<PooledConn, DbError> {
@@ -74,7 +92,7 @@ impl Db {
 }
 
 /// Opens one connection directly (not pooled), creating the SQLite file and its folder if needed.
-pub(super) fn establish(store: &Store) -> Result<DbConnection, DbError> {
+pub(crate) fn establish(store: &Store) -> Result<DbConnection, DbError> {
     match store {
         Store::Sqlite(path) => {
             let fail = |reason: String| DbError::SqliteOpen {
@@ -82,16 +100,24 @@ pub(super) fn establish(store: &Store) -> Result<DbConnection, DbError> {
                 reason,
             };
             if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                std::fs::create_dir_all(parent).map_err(|e| fail(e.to_string()))?;
+                std::fs::create_dir_all(parent).map_err(|e| {
+                    fail(format!(
+                        "cannot create the folder {}: {e}",
+                        parent.display()
+                    ))
+                })?;
             }
-            let text = path.to_str().ok_or_else(|| fail("the path is not UTF-8".into()))?;
-            let mut conn = SqliteConnection::establish(text).map_err(|e| fail(e.to_string()))?;
-            // WAL is a property of the file: set once here, before any other connection opens.
+            let text = path
+                .to_str()
+                .ok_or_else(|| fail("the path is not UTF-8".into()))?;
+            let conn = SqliteConnection::establish(text).map_err(|e| fail(e.to_string()))?;
+            let mut conn = DbConnection::Sqlite(conn);
+            // The busy timeout first: another instance may hold the lock right now.
+            apply_sqlite_pragmas(&mut conn).map_err(|e| fail(e.to_string()))?;
+            // WAL is a property of the file: set once here, before the pool opens.
             diesel::sql_query("PRAGMA journal_mode = WAL")
                 .execute(&mut conn)
                 .map_err(|e| fail(e.to_string()))?;
-            let mut conn = DbConnection::Sqlite(conn);
-            apply_sqlite_pragmas(&mut conn).map_err(|e| fail(e.to_string()))?;
             Ok(conn)
         }
         Store::Postgres(url) => PgConnection::establish(url)

@@ -38,11 +38,7 @@ pub fn validate_slug(slug: &str) -> Result<()> {
     let plain = slug
         .chars()
         .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    if !(2..=63).contains(&slug.len())
-        || !plain
-        || slug.starts_with('-')
-        || slug.ends_with('-')
-    {
+    if !(2..=63).contains(&slug.len()) || !plain || slug.starts_with('-') || slug.ends_with('-') {
         return Err(DirectoryError::invalid(
             "slug",
             format!(
@@ -123,7 +119,16 @@ mod tests {
         for good in ["acme", "contoso-uk", "a1"] {
             assert!(validate_slug(good).is_ok(), "{good}");
         }
-        for bad in ["", "a", "Acme", "acme corp", "-acme", "acme-", "ac/me", "ä-corp"] {
+        for bad in [
+            "",
+            "a",
+            "Acme",
+            "acme corp",
+            "-acme",
+            "acme-",
+            "ac/me",
+            "ä-corp",
+        ] {
             assert!(validate_slug(bad).is_err(), "{bad}");
         }
     }

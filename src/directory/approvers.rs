@@ -26,7 +26,10 @@ pub fn set_manager(
         None => None,
     };
     if manager.as_ref().is_some_and(|m| m.id == person.id) {
-        return Err(DirectoryError::invalid("manager", "a person cannot be their own manager"));
+        return Err(DirectoryError::invalid(
+            "manager",
+            "a person cannot be their own manager",
+        ));
     }
     let approver_id = manager.as_ref().map(|m| m.id.clone());
     if person.manager_ref.as_deref() == reference && person.approver_id == approver_id {
@@ -39,9 +42,21 @@ pub fn set_manager(
             e::updated_at.eq(clock::now()),
         ))
         .execute(conn)?;
-    let old = describe(conn, account_id, person.approver_id.as_deref(), person.manager_ref.as_deref())?;
+    let old = describe(
+        conn,
+        account_id,
+        person.approver_id.as_deref(),
+        person.manager_ref.as_deref(),
+    )?;
     let new = describe(conn, account_id, approver_id.as_deref(), reference)?;
-    history::record(conn, account_id, id, by, Action::ApproverChanged, &[Change::new("manager", old, new)])?;
+    history::record(
+        conn,
+        account_id,
+        id,
+        by,
+        Action::ApproverChanged,
+        &[Change::new("manager", old, new)],
+    )?;
     if let Some(manager) = manager {
         grant_approver_role(conn, &manager, by)?;
     }
@@ -49,7 +64,11 @@ pub fn set_manager(
 }
 
 /// Links everyone who named `manager` before the manager existed (by our id or external id).
-pub(super) fn link_reports_of(conn: &mut DbConnection, manager: &Employee, by: &Actor) -> Result<()> {
+pub(super) fn link_reports_of(
+    conn: &mut DbConnection,
+    manager: &Employee,
+    by: &Actor,
+) -> Result<()> {
     let mut references = vec![manager.id.clone()];
     references.extend(manager.external_id.clone());
     let waiting: Vec<(String, Option<String>)> = e::table
@@ -65,14 +84,24 @@ pub(super) fn link_reports_of(conn: &mut DbConnection, manager: &Employee, by: &
     }
     for (report_id, reference) in &waiting {
         diesel::update(e::table.find(report_id))
-            .set((e::approver_id.eq(&manager.id), e::updated_at.eq(clock::now())))
+            .set((
+                e::approver_id.eq(&manager.id),
+                e::updated_at.eq(clock::now()),
+            ))
             .execute(conn)?;
         let change = Change::new(
             "manager",
             reference.as_deref().map(pending),
             Some(manager.user_name.clone()),
         );
-        history::record(conn, &manager.account_id, report_id, by, Action::ApproverChanged, &[change])?;
+        history::record(
+            conn,
+            &manager.account_id,
+            report_id,
+            by,
+            Action::ApproverChanged,
+            &[change],
+        )?;
     }
     grant_approver_role(conn, manager, by)
 }
@@ -114,7 +143,14 @@ fn grant_approver_role(conn: &mut DbConnection, manager: &Employee, by: &Actor) 
         .set((e::is_approver.eq(true), e::updated_at.eq(clock::now())))
         .execute(conn)?;
     let change = Change::flag("approver", false, true);
-    history::record(conn, &manager.account_id, &manager.id, by, Action::RolesChanged, &[change])
+    history::record(
+        conn,
+        &manager.account_id,
+        &manager.id,
+        by,
+        Action::RolesChanged,
+        &[change],
+    )
 }
 
 /// The roles an admin gives a person.
@@ -184,7 +220,11 @@ pub fn set_roles(
         ("setup_admin", before.setup_admin, roles.setup_admin),
         ("approver", before.approver, roles.approver),
         ("approves_self", before.approves_self, roles.approves_self),
-        ("only_selected_approver", before.only_selected_approver, roles.only_selected_approver),
+        (
+            "only_selected_approver",
+            before.only_selected_approver,
+            roles.only_selected_approver,
+        ),
     ];
     let mut changes: Vec<Change> = flags
         .into_iter()

@@ -135,7 +135,10 @@ impl Profile {
             return Err(DirectoryError::invalid("user_name", "is required"));
         }
         if self.user_name.chars().any(char::is_control) {
-            return Err(DirectoryError::invalid("user_name", "contains control characters"));
+            return Err(DirectoryError::invalid(
+                "user_name",
+                "contains control characters",
+            ));
         }
         if self.email.is_empty() {
             return Err(DirectoryError::invalid("email", "is required"));
@@ -154,20 +157,68 @@ impl Profile {
         let date = |d: &Option<NaiveDate>| d.map(|d| d.to_string());
         let plain = |s: &String| Some(s.clone());
         let pairs = [
-            ("external_id", before.external_id.clone(), self.external_id.clone()),
-            ("user_name", plain(&before.user_name), plain(&self.user_name)),
+            (
+                "external_id",
+                before.external_id.clone(),
+                self.external_id.clone(),
+            ),
+            (
+                "user_name",
+                plain(&before.user_name),
+                plain(&self.user_name),
+            ),
             ("email", plain(&before.email), plain(&self.email)),
-            ("given_name", plain(&before.given_name), plain(&self.given_name)),
-            ("family_name", plain(&before.family_name), plain(&self.family_name)),
-            ("job_title", before.job_title.clone(), self.job_title.clone()),
-            ("department", before.department.clone(), self.department.clone()),
-            ("mobile_phone", before.mobile_phone.clone(), self.mobile_phone.clone()),
-            ("work_phone", before.work_phone.clone(), self.work_phone.clone()),
+            (
+                "given_name",
+                plain(&before.given_name),
+                plain(&self.given_name),
+            ),
+            (
+                "family_name",
+                plain(&before.family_name),
+                plain(&self.family_name),
+            ),
+            (
+                "job_title",
+                before.job_title.clone(),
+                self.job_title.clone(),
+            ),
+            (
+                "department",
+                before.department.clone(),
+                self.department.clone(),
+            ),
+            (
+                "mobile_phone",
+                before.mobile_phone.clone(),
+                self.mobile_phone.clone(),
+            ),
+            (
+                "work_phone",
+                before.work_phone.clone(),
+                self.work_phone.clone(),
+            ),
             ("country", before.country.clone(), self.country.clone()),
-            ("employment_date", date(&before.employment_date), date(&self.employment_date)),
-            ("payroll_number", before.payroll_number.clone(), self.payroll_number.clone()),
-            ("employee_number", before.employee_number.clone(), self.employee_number.clone()),
-            ("subsidiary", before.subsidiary.clone(), self.subsidiary.clone()),
+            (
+                "employment_date",
+                date(&before.employment_date),
+                date(&self.employment_date),
+            ),
+            (
+                "payroll_number",
+                before.payroll_number.clone(),
+                self.payroll_number.clone(),
+            ),
+            (
+                "employee_number",
+                before.employee_number.clone(),
+                self.employee_number.clone(),
+            ),
+            (
+                "subsidiary",
+                before.subsidiary.clone(),
+                self.subsidiary.clone(),
+            ),
         ];
         pairs
             .into_iter()
@@ -267,7 +318,10 @@ mod tests {
         assert_eq!(p.job_title, None);
         assert!(matches!(
             profile("", "a@x.com").cleaned(),
-            Err(DirectoryError::Invalid { field: "user_name", .. })
+            Err(DirectoryError::Invalid {
+                field: "user_name",
+                ..
+            })
         ));
         assert!(matches!(
             profile("a", "not-an-email").cleaned(),

@@ -4,11 +4,14 @@ use crate::db::DbError;
 pub enum DirectoryError {
     #[error("{what} not found")]
     NotFound { what: &'static str },
-    /// Another person who is not released already holds this login name or email.
-    #[error("{field} {value:?} is already used by another person in this account")]
+    /// Someone else already holds this value (a login name, an email, an account slug).
+    #[error("{field} {value:?} is already taken")]
     Conflict { field: &'static str, value: String },
     #[error("{field}: {message}")]
-    Invalid { field: &'static str, message: String },
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
     /// The request is understood but the person's state forbids it.
     #[error("{0}")]
     Refused(String),

@@ -152,7 +152,11 @@ pub struct Entry {
 }
 
 /// A person's history, oldest first.
-pub fn of_employee(conn: &mut DbConnection, account_id: &str, employee_id: &str) -> Result<Vec<Entry>> {
+pub fn of_employee(
+    conn: &mut DbConnection,
+    account_id: &str,
+    employee_id: &str,
+) -> Result<Vec<Entry>> {
     type Row = (NaiveDateTime, String, Option<String>, String, String);
     let rows: Vec<Row> = employee_history::table
         .filter(employee_history::account_id.eq(account_id))

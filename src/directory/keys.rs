@@ -12,7 +12,10 @@ mod tests {
 
     #[test]
     fn folds_case_beyond_ascii_and_trims() {
-        assert_eq!(normalise("  Anna.Öberg@Contoso.COM "), "anna.öberg@contoso.com");
+        assert_eq!(
+            normalise("  Anna.Öberg@Contoso.COM "),
+            "anna.öberg@contoso.com"
+        );
         assert_eq!(normalise("ÉLODIE@X.FR"), normalise("élodie@x.fr"));
     }
 }

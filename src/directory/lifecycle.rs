@@ -139,7 +139,12 @@ pub fn set_active(
 /// Hard delete (SCIM `DELETE`) and an admin's deactivation: inactive, signed out, and the login
 /// name and email released so the same address can later become a new, separate person. The
 /// row and its history stay.
-pub fn release(conn: &mut DbConnection, account_id: &str, id: &str, by: &Actor) -> Result<Employee> {
+pub fn release(
+    conn: &mut DbConnection,
+    account_id: &str,
+    id: &str,
+    by: &Actor,
+) -> Result<Employee> {
     let person = employees::get_current(conn, account_id, id)?;
     // Someone already soft-deleted left on the day Entra disabled them, not today.
     let termination = match (person.active, person.termination_date) {
@@ -163,7 +168,11 @@ pub fn release(conn: &mut DbConnection, account_id: &str, id: &str, by: &Actor) 
         changes.push(Change::flag("active", true, false));
     }
     if person.termination_date != Some(termination) {
-        changes.push(date_change("termination_date", person.termination_date, Some(termination)));
+        changes.push(date_change(
+            "termination_date",
+            person.termination_date,
+            Some(termination),
+        ));
     }
     history::record(conn, account_id, id, by, Action::Released, &changes)?;
     employees::get(conn, account_id, id)
@@ -324,7 +333,14 @@ fn adopt(
         ))
         .execute(conn)
         .map_err(|err| unique_to_conflict(err, &profile))?;
-    history::record(conn, &person.account_id, &person.id, by, Action::Adopted, &changes)?;
+    history::record(
+        conn,
+        &person.account_id,
+        &person.id,
+        by,
+        Action::Adopted,
+        &changes,
+    )?;
     let mut adopted = employees::get(conn, &person.account_id, &person.id)?;
     if adopted.active != active {
         adopted = apply_active(conn, &adopted, active, by)?;
@@ -333,7 +349,12 @@ fn adopt(
     Ok(adopted)
 }
 
-fn apply_active(conn: &mut DbConnection, person: &Employee, active: bool, by: &Actor) -> Result<Employee> {
+fn apply_active(
+    conn: &mut DbConnection,
+    person: &Employee,
+    active: bool,
+    by: &Actor,
+) -> Result<Employee> {
     let termination = (!active).then(clock::today);
     diesel::update(e::table.find(&person.id))
         .set((
@@ -403,5 +424,9 @@ fn unique_to_conflict(err: diesel::result::Error, profile: &Profile) -> Director
 }
 
 fn date_change(field: &str, old: Option<NaiveDate>, new: Option<NaiveDate>) -> Change {
-    Change::new(field, old.map(|d| d.to_string()), new.map(|d| d.to_string()))
+    Change::new(
+        field,
+        old.map(|d| d.to_string()),
+        new.map(|d| d.to_string()),
+    )
 }

@@ -8,5 +8,8 @@ use crate::db::DbConnection;
 use crate::db::schema::sessions;
 
 pub fn revoke_all(conn: &mut DbConnection, employee_id: &str) -> Result<usize> {
-    Ok(diesel::delete(sessions::table.filter(sessions::employee_id.eq(employee_id))).execute(conn)?)
+    Ok(
+        diesel::delete(sessions::table.filter(sessions::employee_id.eq(employee_id)))
+            .execute(conn)?,
+    )
 }

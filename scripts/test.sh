@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Sets up a fresh Debian machine and runs every check: formatting, clippy, then the whole test
+# suite on SQLite and again on a throwaway PostgreSQL server started here.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup-debian.sh --test
+
+echo "== cargo fmt --check" >&2
+cargo fmt --all -- --check
+echo "== cargo clippy" >&2
+cargo clippy --locked --all-targets -- -D warnings
+
+if cargo nextest --version >/dev/null 2>&1; then
+    run_tests() { cargo nextest run --locked --no-fail-fast "$@"; }
+else
+    run_tests() { cargo test --locked --no-fail-fast "$@"; }
+fi
+
+echo "== tests on SQLite" >&2
+TEST_DATABASE_URL="" run_tests
+
+echo "== tests on PostgreSQL" >&2
+source scripts/lib/postgres.sh
+start_postgres
+TEST_DATABASE_URL="$PG_URL" run_tests

@@ -1,0 +1,165 @@
+//! Typed settings from the environment (`GATEHOUSE_*`). Any setting may instead be read from a
+//! file named by `NAME_FILE` (for secrets such as a database password in the URL).
+
+use crate::db::Store;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{name}: {message}")]
+    Invalid { name: &'static str, message: String },
+    #[error("{name}_FILE: cannot read {path}: {reason}")]
+    Unreadable {
+        name: &'static str,
+        path: String,
+        reason: String,
+    },
+    #[error("GATEHOUSE_DATABASE_URL: {0}")]
+    Store(#[from] crate::db::DbError),
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub store: Store,
+    /// Address the HTTP server listens on.
+    pub bind: String,
+    /// Base of every URL handed to Entra or to people; no trailing slash.
+    pub public_url: String,
+    pub db_pool_size: u32,
+    pub workers: usize,
+}
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://gatehouse.db";
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
+
+impl Settings {
+    pub fn from_env() -> Result<Settings, ConfigError> {
+        Settings::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads settings through `lookup`, so tests can supply their own environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Settings, ConfigError> {
+        let get = |name: &'static str| read(&lookup, name);
+        let database_url =
+            get("GATEHOUSE_DATABASE_URL")?.unwrap_or_else(|| DEFAULT_DATABASE_URL.into());
+        let bind = get("GATEHOUSE_BIND")?.unwrap_or_else(|| DEFAULT_BIND.into());
+        let public_url = get("GATEHOUSE_PUBLIC_URL")?.unwrap_or_else(|| DEFAULT_PUBLIC_URL.into());
+        Ok(Settings {
+            store: Store::parse(&database_url)?,
+            bind,
+            public_url: parse_public_url(&public_url)?,
+            db_pool_size: number(&get("GATEHOUSE_DB_POOL_SIZE")?, "GATEHOUSE_DB_POOL_SIZE", 8)?,
+            workers: number(
+                &get("GATEHOUSE_WORKERS")?,
+                "GATEHOUSE_WORKERS",
+                std::thread::available_parallelism().map_or(2, |n| n.get()) as u32,
+            )? as usize,
+        })
+    }
+
+    /// Cookies get `Secure` when people reach us over https.
+    pub fn is_https(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+}
+
+fn read(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+) -> Result<Option<String>, ConfigError> {
+    if let Some(path) = lookup(&format!("{name}_FILE")).filter(|p| !p.is_empty()) {
+        return std::fs::read_to_string(&path)
+            .map(|text| Some(text.trim().to_owned()))
+            .map_err(|e| ConfigError::Unreadable {
+                name,
+                path,
+                reason: e.to_string(),
+            });
+    }
+    Ok(lookup(name)
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty()))
+}
+
+fn number(value: &Option<String>, name: &'static str, default: u32) -> Result<u32, ConfigError> {
+    match value {
+        None => Ok(default),
+        Some(text) => match text.parse::<u32>() {
+            Ok(n) if (1..=1024).contains(&n) => Ok(n),
+            _ => Err(ConfigError::Invalid {
+                name,
+                message: format!("{text:?} is not a whole number from 1 to 1024"),
+            }),
+        },
+    }
+}
+
+fn parse_public_url(value: &str) -> Result<String, ConfigError> {
+    let invalid = |message: &str| ConfigError::Invalid {
+        name: "GATEHOUSE_PUBLIC_URL",
+        message: format!("{value:?} {message}"),
+    };
+    let rest = value
+        .strip_prefix("https://")
+        .or_else(|| value.strip_prefix("http://"))
+        .ok_or_else(|| invalid("must start with https:// (or http:// for local trials)"))?;
+    let host = rest.split('/').next().unwrap_or_default();
+    if host.is_empty() || rest.contains(['?', '#', ' ']) {
+        return Err(invalid(
+            "must be a plain URL such as https://gatehouse.example.com",
+        ));
+    }
+    Ok(value.trim_end_matches('/').to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let env: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::from_lookup(|name| env.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_are_the_embedded_store_on_loopback() {
+        let s = settings(&[]).expect("defaults are valid");
+        assert_eq!(s.store, Store::Sqlite("gatehouse.db".into()));
+        assert_eq!(s.bind, "127.0.0.1:8080");
+        assert_eq!(s.public_url, "http://127.0.0.1:8080");
+        assert!(!s.is_https());
+    }
+
+    #[test]
+    fn public_url_is_checked_and_trimmed() {
+        let s = settings(&[("GATEHOUSE_PUBLIC_URL", "https://gh.example.com/")]).expect("valid");
+        assert_eq!(s.public_url, "https://gh.example.com");
+        assert!(s.is_https());
+        for bad in ["gh.example.com", "ftp://x", "https://", "https://x/?a=b"] {
+            assert!(settings(&[("GATEHOUSE_PUBLIC_URL", bad)]).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn settings_can_come_from_files() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("url");
+        std::fs::write(&path, "postgres://gh:pw@db/gh\n").expect("write");
+        let path = path.to_string_lossy().into_owned();
+        let s = settings(&[("GATEHOUSE_DATABASE_URL_FILE", &path)]).expect("valid");
+        assert_eq!(s.store, Store::Postgres("postgres://gh:pw@db/gh".into()));
+        let missing = settings(&[("GATEHOUSE_DATABASE_URL_FILE", "/nonexistent/url")]);
+        assert!(matches!(missing, Err(ConfigError::Unreadable { .. })));
+    }
+
+    #[test]
+    fn bad_numbers_and_schemes_are_refused() {
+        assert!(settings(&[("GATEHOUSE_DB_POOL_SIZE", "0")]).is_err());
+        assert!(settings(&[("GATEHOUSE_WORKERS", "many")]).is_err());
+        assert!(settings(&[("GATEHOUSE_DATABASE_URL", "mysql://x/y")]).is_err());
+    }
+}

@@ -1,0 +1,65 @@
+//! Errors that leave the program: the one place that decides exit codes for the CLI and the
+//! HTTP status and body for people (HTML) or machines (JSON).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+
+use crate::config::ConfigError;
+use crate::db::DbError;
+use crate::directory::DirectoryError;
+use crate::directory::csv_io::CsvError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("configuration: {0}")]
+    Config(#[from] ConfigError),
+    #[error("{0}")]
+    Db(#[from] DbError),
+    #[error("{0}")]
+    Directory(#[from] DirectoryError),
+    #[error("{0}")]
+    Csv(#[from] CsvError),
+    #[error("{what}: {reason}")]
+    Io { what: String, reason: String },
+}
+
+impl Error {
+    pub fn io(what: impl Into<String>, error: std::io::Error) -> Error {
+        Error::Io {
+            what: what.into(),
+            reason: error.to_string(),
+        }
+    }
+
+    /// 2: the installation is misconfigured or unreachable; 1: the command's input was refused.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Config(_) | Error::Db(_) => 2,
+            Error::Directory(DirectoryError::Db(_))
+            | Error::Csv(CsvError::Directory(DirectoryError::Db(_))) => 2,
+            Error::Io { .. } | Error::Directory(_) | Error::Csv(_) => 1,
+        }
+    }
+}
+
+/// What a failed HTTP request tells a person: a status and a plain sentence, never internals.
+#[derive(Debug, thiserror::Error)]
+pub enum HttpError {
+    #[error("not found")]
+    NotFound,
+    #[error("the service cannot reach its database")]
+    Unavailable,
+}
+
+impl ResponseError for HttpError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            HttpError::NotFound => StatusCode::NOT_FOUND,
+            HttpError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        crate::web::pages::error_page(self.status_code(), &self.to_string())
+    }
+}

@@ -1,0 +1,73 @@
+//! Composition root: settings in, a running server out. Tests build the same `Application`
+//! on port 0.
+
+use std::net::TcpListener;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::{App, HttpServer};
+
+use crate::config::Settings;
+use crate::db::Db;
+use crate::error::Error;
+use crate::web;
+
+pub struct Application {
+    port: u16,
+    db: Db,
+    server: Server,
+}
+
+impl Application {
+    /// Opens the store (creating and migrating it as needed) and binds the listener. Fails with a
+    /// message when the store or the address cannot be had.
+    pub fn build(settings: Settings) -> Result<Application, Error> {
+        let db = Db::open(&settings.store, settings.db_pool_size)?;
+        let listener = TcpListener::bind(&settings.bind).map_err(|e| {
+            Error::io(
+                format!("GATEHOUSE_BIND: cannot listen on {}", settings.bind),
+                e,
+            )
+        })?;
+        let port = listener
+            .local_addr()
+            .map_err(|e| Error::io("cannot read the listening address", e))?
+            .port();
+        let server = serve(listener, db.clone(), settings)?;
+        Ok(Application { port, db, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn db(&self) -> Db {
+        self.db.clone()
+    }
+
+    /// Runs until SIGINT or SIGTERM, then finishes requests in flight (up to 10 s).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn serve(listener: TcpListener, db: Db, settings: Settings) -> Result<Server, Error> {
+    let https = settings.is_https();
+    let db = actix_web::web::Data::new(db);
+    let server = HttpServer::new(move || {
+        App::new()
+            .wrap(web::headers::security_headers(https))
+            .wrap(web::logging::request_logger())
+            .app_data(db.clone())
+            .service(web::health::healthz)
+            .service(web::assets::stylesheet)
+            .default_service(actix_web::web::to(web::pages::not_found))
+    })
+    .workers(settings.workers)
+    .shutdown_timeout(10)
+    .client_request_timeout(Duration::from_secs(30))
+    .listen(listener)
+    .map_err(|e| Error::io("cannot start the HTTP server", e))?
+    .run();
+    Ok(server)
+}

@@ -1,0 +1,10 @@
+use actix_web::{HttpResponse, get};
+
+/// The one stylesheet, compiled into the binary: nothing comes from a CDN.
+#[get("/static/gatehouse.css")]
+pub async fn stylesheet() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header(("Cache-Control", "public, max-age=3600"))
+        .body(include_str!("../../static/gatehouse.css"))
+}

@@ -1,0 +1,8 @@
+//! Cross-cutting HTTP pieces: security headers, request logging, health, static assets and
+//! the pages every feature shares (error page).
+
+pub mod assets;
+pub mod headers;
+pub mod health;
+pub mod logging;
+pub mod pages;

@@ -1,0 +1,43 @@
+use std::sync::LazyLock;
+
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+use tera::{Context, Tera};
+
+/// Templates compiled into the binary, parsed once; they hold no request state.
+static TEMPLATES: LazyLock<Tera> = LazyLock::new(|| {
+    let mut tera = Tera::default();
+    tera.add_raw_templates([
+        ("base.html", include_str!("../../templates/base.html")),
+        ("error.html", include_str!("../../templates/error.html")),
+    ])
+    .unwrap_or_else(|e| panic!("built-in templates must parse: {e}"));
+    tera
+});
+
+pub fn render(template: &str, context: &Context) -> Result<String, tera::Error> {
+    TEMPLATES.render(template, context)
+}
+
+/// A plain-language error page for people: status, one sentence, a way back.
+pub fn error_page(status: StatusCode, message: &str) -> HttpResponse {
+    let mut context = Context::new();
+    context.insert("status", &status.as_u16());
+    context.insert("title", status.canonical_reason().unwrap_or("Error"));
+    context.insert("message", message);
+    match render("error.html", &context) {
+        Ok(body) => HttpResponse::build(status)
+            .content_type("text/html; charset=utf-8")
+            .body(body),
+        Err(error) => {
+            log::error!("error page failed to render: {error}");
+            HttpResponse::build(status)
+                .content_type("text/plain; charset=utf-8")
+                .body(message.to_owned())
+        }
+    }
+}
+
+pub async fn not_found() -> HttpResponse {
+    error_page(StatusCode::NOT_FOUND, "There is no page at this address.")
+}

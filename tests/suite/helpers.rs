@@ -1,0 +1,154 @@
+use std::path::PathBuf;
+
+use diesel::prelude::*;
+use gatehouse::config::Settings;
+use gatehouse::db::{self, Db, DbConnection, Store};
+use gatehouse::directory::accounts::{self, Account};
+use gatehouse::directory::employees::Profile;
+use gatehouse::directory::history::{Actor, Source};
+use gatehouse::startup::Application;
+use tempfile::TempDir;
+
+/// A store of its own for one test. Dropping it removes a SQLite folder; PostgreSQL databases
+/// go with the throwaway server the test script started.
+pub struct TestStore {
+    pub url: String,
+    pub dir: TempDir,
+}
+
+impl TestStore {
+    pub fn new() -> TestStore {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let url = match std::env::var("TEST_DATABASE_URL") {
+            Ok(base) if !base.is_empty() => fresh_postgres_database(&base),
+            _ => format!("sqlite://{}", dir.path().join("gatehouse.db").display()),
+        };
+        TestStore { url, dir }
+    }
+
+    pub fn store(&self) -> Store {
+        Store::parse(&self.url).expect("test URL parses")
+    }
+
+    pub fn sqlite_file(&self) -> Option<PathBuf> {
+        self.store().sqlite_path().map(|p| p.to_path_buf())
+    }
+
+    pub fn open(&self) -> Db {
+        Db::open(&self.store(), 4).expect("test store opens")
+    }
+}
+
+fn fresh_postgres_database(base: &str) -> String {
+    let name = format!("gh_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = PgConnection::establish(base).expect("TEST_DATABASE_URL must reach PostgreSQL");
+    diesel::sql_query(format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .expect("create test database");
+    let (server, _) = base.rsplit_once('/').expect("URL ends with /DATABASE");
+    format!("{server}/{name}")
+}
+
+/// Drops a PostgreSQL test database while the service uses it (for outage tests).
+pub fn drop_postgres_database(url: &str) {
+    let (server, name) = url.rsplit_once('/').expect("URL ends with /DATABASE");
+    let mut admin =
+        PgConnection::establish(&format!("{server}/postgres")).expect("reach PostgreSQL");
+    diesel::sql_query(format!("DROP DATABASE {name} WITH (FORCE)"))
+        .execute(&mut admin)
+        .expect("drop test database");
+}
+
+/// The real server on a loopback port, over a real store.
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub store: TestStore,
+}
+
+pub async fn spawn_app() -> TestApp {
+    let store = TestStore::new();
+    let settings = Settings {
+        store: store.store(),
+        bind: "127.0.0.1:0".into(),
+        public_url: "http://127.0.0.1".into(),
+        db_pool_size: 4,
+        workers: 1,
+    };
+    let app = Application::build(settings).expect("application builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    actix_web::rt::spawn(app.run_until_stopped());
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .expect("http client");
+    TestApp {
+        address,
+        client,
+        store,
+    }
+}
+
+/// A migrated store with one account, for domain tests that need no HTTP.
+pub struct Domain {
+    pub db: Db,
+    pub account: Account,
+    _store: TestStore,
+}
+
+impl Domain {
+    pub fn new() -> Domain {
+        let store = TestStore::new();
+        let db = store.open();
+        let account = create_account(&db, "acme");
+        Domain {
+            db,
+            account,
+            _store: store,
+        }
+    }
+
+    pub fn conn(&self) -> gatehouse::db::PooledConn {
+        self.db.conn().expect("connection")
+    }
+
+    /// Runs `f` in one write transaction, as handlers do.
+    pub fn write<T>(
+        &self,
+        f: impl FnOnce(&mut DbConnection) -> gatehouse::directory::Result<T>,
+    ) -> gatehouse::directory::Result<T> {
+        db::write(&mut self.conn(), f)
+    }
+}
+
+pub fn create_account(db: &Db, slug: &str) -> Account {
+    let mut conn = db.conn().expect("connection");
+    db::write(&mut conn, |c| {
+        accounts::create(c, slug, &format!("{slug} Ltd"))
+    })
+    .expect("account")
+}
+
+pub fn person(user_name: &str) -> Profile {
+    let given = user_name.split(['.', '@']).next().unwrap_or("x").to_owned();
+    Profile {
+        user_name: user_name.into(),
+        email: user_name.into(),
+        given_name: given,
+        family_name: "Tester".into(),
+        ..Profile::default()
+    }
+}
+
+pub fn scim() -> Actor {
+    Actor::new(Source::Scim)
+}
+
+pub fn csv() -> Actor {
+    Actor::new(Source::Csv)
+}
+
+pub fn gatehouse_bin() -> &'static str {
+    env!("CARGO_BIN_EXE_gatehouse")
+}

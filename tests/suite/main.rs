@@ -1,0 +1,11 @@
+//! One test binary (one link): a module per feature. Every test gets a fresh store: a SQLite
+//! file in a temporary folder, or a new PostgreSQL database when TEST_DATABASE_URL is set.
+
+mod helpers;
+
+mod approvers;
+mod cli;
+mod csv_import;
+mod health;
+mod lifecycle;
+mod processes;
