@@ -1,4 +1,4 @@
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
@@ -110,15 +110,17 @@ pub(crate) fn establish(store: &Store) -> Result<DbConnection, DbError> {
             let text = path
                 .to_str()
                 .ok_or_else(|| fail("the path is not UTF-8".into()))?;
-            let conn = SqliteConnection::establish(text).map_err(|e| fail(e.to_string()))?;
-            let mut conn = DbConnection::Sqlite(conn);
-            // The busy timeout first: another instance may hold the lock right now.
-            apply_sqlite_pragmas(&mut conn).map_err(|e| fail(e.to_string()))?;
-            // WAL is a property of the file: set once here, before the pool opens.
-            diesel::sql_query("PRAGMA journal_mode = WAL")
-                .execute(&mut conn)
-                .map_err(|e| fail(e.to_string()))?;
-            Ok(conn)
+            // Switching a new file to WAL takes an exclusive lock for which SQLite does not
+            // always wait on the busy handler; instances starting together retry here instead.
+            let deadline = Instant::now() + Duration::from_millis(SQLITE_BUSY_TIMEOUT_MS.into());
+            loop {
+                match open_sqlite(text) {
+                    Err(e) if is_locked(&e) && Instant::now() < deadline => {
+                        std::thread::sleep(Duration::from_millis(25));
+                    }
+                    other => return other.map_err(fail),
+                }
+            }
         }
         Store::Postgres(url) => PgConnection::establish(url)
             .map(DbConnection::Pg)
@@ -127,6 +129,21 @@ pub(crate) fn establish(store: &Store) -> Result<DbConnection, DbError> {
                 reason: e.to_string().trim().to_owned(),
             }),
     }
+}
+
+fn open_sqlite(path: &str) -> Result<DbConnection, String> {
+    let conn = SqliteConnection::establish(path).map_err(|e| e.to_string())?;
+    let mut conn = DbConnection::Sqlite(conn);
+    apply_sqlite_pragmas(&mut conn).map_err(|e| e.to_string())?;
+    // WAL is a property of the file: set here, before the pool opens more connections.
+    diesel::sql_query("PRAGMA journal_mode = WAL")
+        .execute(&mut conn)
+        .map_err(|e| e.to_string())?;
+    Ok(conn)
+}
+
+fn is_locked(message: &str) -> bool {
+    message.contains("database is locked") || message.contains("database is busy")
 }
 
 /// Per-connection SQLite settings. `synchronous = NORMAL` under WAL keeps every committed
