@@ -318,26 +318,16 @@ pub fn export(
             .as_deref()
             .and_then(|id| names.get(id).copied())
             .unwrap_or_default();
-        let date = p.employment_date.map(|d| d.to_string()).unwrap_or_default();
-        let opt = |v: &Option<String>| v.clone().unwrap_or_default();
-        writer
-            .write_record([
-                p.user_name.clone(),
-                p.email.clone(),
-                p.given_name.clone(),
-                p.family_name.clone(),
-                opt(&p.job_title),
-                opt(&p.department),
-                opt(&p.mobile_phone),
-                opt(&p.work_phone),
-                opt(&p.country),
-                date,
-                opt(&p.payroll_number),
-                opt(&p.employee_number),
-                opt(&p.subsidiary),
-                manager.to_owned(),
-            ])
-            .map_err(failed)?;
+        let fields = p.profile().fields();
+        let record = COLUMNS.iter().map(|column| match *column {
+            "manager" => manager.to_owned(),
+            column => fields
+                .iter()
+                .find(|(name, _)| *name == column)
+                .and_then(|(_, value)| value.clone())
+                .unwrap_or_default(),
+        });
+        writer.write_record(record).map_err(failed)?;
     }
     writer.flush().map_err(|e| CsvError::Write(e.to_string()))?;
     Ok(people.len())

@@ -152,78 +152,38 @@ impl Profile {
         Ok(self)
     }
 
-    /// Field-by-field differences from `before`, in a stable order, for the history.
-    pub fn changes_from(&self, before: &Profile) -> Vec<Change> {
-        let date = |d: &Option<NaiveDate>| d.map(|d| d.to_string());
-        let plain = |s: &String| Some(s.clone());
-        let pairs = [
-            (
-                "external_id",
-                before.external_id.clone(),
-                self.external_id.clone(),
-            ),
-            (
-                "user_name",
-                plain(&before.user_name),
-                plain(&self.user_name),
-            ),
-            ("email", plain(&before.email), plain(&self.email)),
-            (
-                "given_name",
-                plain(&before.given_name),
-                plain(&self.given_name),
-            ),
-            (
-                "family_name",
-                plain(&before.family_name),
-                plain(&self.family_name),
-            ),
-            (
-                "job_title",
-                before.job_title.clone(),
-                self.job_title.clone(),
-            ),
-            (
-                "department",
-                before.department.clone(),
-                self.department.clone(),
-            ),
-            (
-                "mobile_phone",
-                before.mobile_phone.clone(),
-                self.mobile_phone.clone(),
-            ),
-            (
-                "work_phone",
-                before.work_phone.clone(),
-                self.work_phone.clone(),
-            ),
-            ("country", before.country.clone(), self.country.clone()),
+    /// Every field by its name (the CSV column names, plus `external_id`), as text.
+    pub fn fields(&self) -> [(&'static str, Option<String>); 14] {
+        let text = |s: &String| Some(s.clone());
+        [
+            ("external_id", self.external_id.clone()),
+            ("user_name", text(&self.user_name)),
+            ("email", text(&self.email)),
+            ("given_name", text(&self.given_name)),
+            ("family_name", text(&self.family_name)),
+            ("job_title", self.job_title.clone()),
+            ("department", self.department.clone()),
+            ("mobile_phone", self.mobile_phone.clone()),
+            ("work_phone", self.work_phone.clone()),
+            ("country", self.country.clone()),
             (
                 "employment_date",
-                date(&before.employment_date),
-                date(&self.employment_date),
+                self.employment_date.map(|d| d.to_string()),
             ),
-            (
-                "payroll_number",
-                before.payroll_number.clone(),
-                self.payroll_number.clone(),
-            ),
-            (
-                "employee_number",
-                before.employee_number.clone(),
-                self.employee_number.clone(),
-            ),
-            (
-                "subsidiary",
-                before.subsidiary.clone(),
-                self.subsidiary.clone(),
-            ),
-        ];
-        pairs
+            ("payroll_number", self.payroll_number.clone()),
+            ("employee_number", self.employee_number.clone()),
+            ("subsidiary", self.subsidiary.clone()),
+        ]
+    }
+
+    /// Field-by-field differences from `before`, in a stable order, for the history.
+    pub fn changes_from(&self, before: &Profile) -> Vec<Change> {
+        before
+            .fields()
             .into_iter()
-            .filter(|(_, old, new)| old != new)
-            .map(|(field, old, new)| Change::new(field, old, new))
+            .zip(self.fields())
+            .filter(|((_, old), (_, new))| old != new)
+            .map(|((field, old), (_, new))| Change::new(field, old, new))
             .collect()
     }
 }
@@ -265,12 +225,7 @@ pub fn find_by_user_name(
     account_id: &str,
     user_name: &str,
 ) -> Result<Option<Employee>> {
-    Ok(employees::table
-        .filter(employees::account_id.eq(account_id))
-        .filter(employees::user_name_key.eq(keys::normalise(user_name)))
-        .select(Employee::as_select())
-        .first(conn)
-        .optional()?)
+    holder(conn, account_id, Held::UserName, user_name)
 }
 
 /// The person who currently holds this work email (case-insensitive), if any.
@@ -279,12 +234,29 @@ pub fn find_by_email(
     account_id: &str,
     email: &str,
 ) -> Result<Option<Employee>> {
-    Ok(employees::table
+    holder(conn, account_id, Held::Email, email)
+}
+
+enum Held {
+    UserName,
+    Email,
+}
+
+fn holder(
+    conn: &mut DbConnection,
+    account_id: &str,
+    held: Held,
+    value: &str,
+) -> Result<Option<Employee>> {
+    let key = keys::normalise(value);
+    let query = employees::table
         .filter(employees::account_id.eq(account_id))
-        .filter(employees::email_key.eq(keys::normalise(email)))
-        .select(Employee::as_select())
-        .first(conn)
-        .optional()?)
+        .into_boxed();
+    let query = match held {
+        Held::UserName => query.filter(employees::user_name_key.eq(key)),
+        Held::Email => query.filter(employees::email_key.eq(key)),
+    };
+    Ok(query.select(Employee::as_select()).first(conn).optional()?)
 }
 
 /// Everyone who is not released, ordered by login name.

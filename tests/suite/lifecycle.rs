@@ -37,6 +37,12 @@ fn actions(d: &Domain, employee_id: &str) -> Vec<String> {
         .collect()
 }
 
+fn provision_ann(d: &Domain) -> people::Employee {
+    d.write(|c| lifecycle::provision(c, &d.account.id, person("ann@acme.com"), true, &scim()))
+        .expect("provision")
+        .employee
+}
+
 #[test]
 fn scim_create_makes_an_active_federated_person() {
     let d = Domain::new();
@@ -166,10 +172,7 @@ fn scim_create_inactive_starts_terminated() {
 #[test]
 fn update_changing_upn_and_email_keeps_the_same_person() {
     let d = Domain::new();
-    let ann = d
-        .write(|c| lifecycle::provision(c, &d.account.id, person("ann@acme.com"), true, &scim()))
-        .expect("provision")
-        .employee;
+    let ann = provision_ann(&d);
     let mut renamed = ann.profile();
     renamed.user_name = "ann.lee@newco.com".into();
     renamed.email = "ann.lee@newco.com".into();
@@ -196,10 +199,7 @@ fn update_changing_upn_and_email_keeps_the_same_person() {
 #[test]
 fn update_with_nothing_new_writes_no_history() {
     let d = Domain::new();
-    let ann = d
-        .write(|c| lifecycle::provision(c, &d.account.id, person("ann@acme.com"), true, &scim()))
-        .expect("provision")
-        .employee;
+    let ann = provision_ann(&d);
     let same = d
         .write(|c| lifecycle::update_profile(c, &d.account.id, &ann.id, ann.profile(), &scim()))
         .expect("update");
@@ -233,10 +233,7 @@ fn update_to_a_taken_login_name_conflicts_case_insensitively() {
 #[test]
 fn soft_delete_terminates_revokes_sessions_and_keeps_the_person_findable() {
     let d = Domain::new();
-    let ann = d
-        .write(|c| lifecycle::provision(c, &d.account.id, person("ann@acme.com"), true, &scim()))
-        .expect("provision")
-        .employee;
+    let ann = provision_ann(&d);
     open_session(&d, &ann.id);
     let off = d
         .write(|c| lifecycle::set_active(c, &d.account.id, &ann.id, false, &scim()))
@@ -253,10 +250,7 @@ fn soft_delete_terminates_revokes_sessions_and_keeps_the_person_findable() {
 #[test]
 fn reactivation_clears_termination_and_keeps_history() {
     let d = Domain::new();
-    let ann = d
-        .write(|c| lifecycle::provision(c, &d.account.id, person("ann@acme.com"), true, &scim()))
-        .expect("provision")
-        .employee;
+    let ann = provision_ann(&d);
     d.write(|c| lifecycle::set_active(c, &d.account.id, &ann.id, false, &scim()))
         .expect("off");
     let back = d
@@ -274,10 +268,7 @@ fn reactivation_clears_termination_and_keeps_history() {
 #[test]
 fn hard_delete_releases_the_address_for_a_new_separate_person() {
     let d = Domain::new();
-    let ann = d
-        .write(|c| lifecycle::provision(c, &d.account.id, person("ann@acme.com"), true, &scim()))
-        .expect("provision")
-        .employee;
+    let ann = provision_ann(&d);
     open_session(&d, &ann.id);
     let gone = d
         .write(|c| lifecycle::release(c, &d.account.id, &ann.id, &scim()))
@@ -308,10 +299,7 @@ fn hard_delete_releases_the_address_for_a_new_separate_person() {
 #[test]
 fn hard_delete_after_soft_delete_keeps_the_earlier_termination_date() {
     let d = Domain::new();
-    let ann = d
-        .write(|c| lifecycle::provision(c, &d.account.id, person("ann@acme.com"), true, &scim()))
-        .expect("provision")
-        .employee;
+    let ann = provision_ann(&d);
     d.write(|c| lifecycle::set_active(c, &d.account.id, &ann.id, false, &scim()))
         .expect("off");
     let earlier = clock::today() - chrono::Duration::days(30);
@@ -355,10 +343,7 @@ fn admin_deactivation_follows_hard_delete_rules_and_names_the_admin() {
 fn admin_cannot_activate_a_federated_person_but_can_after_removal_from_federation() {
     let d = Domain::new();
     let admin = Actor::admin("admin-1");
-    let ann = d
-        .write(|c| lifecycle::provision(c, &d.account.id, person("ann@acme.com"), true, &scim()))
-        .expect("provision")
-        .employee;
+    let ann = provision_ann(&d);
     d.write(|c| lifecycle::set_active(c, &d.account.id, &ann.id, false, &scim()))
         .expect("off");
     let refused = d.write(|c| lifecycle::activate_by_admin(c, &d.account.id, &ann.id, &admin));
@@ -411,10 +396,7 @@ fn admin_activation_of_a_released_person_reclaims_the_name_unless_someone_took_i
 #[test]
 fn removal_from_federation_hands_the_person_back_to_the_admin() {
     let d = Domain::new();
-    let ann = d
-        .write(|c| lifecycle::provision(c, &d.account.id, person("ann@acme.com"), true, &scim()))
-        .expect("provision")
-        .employee;
+    let ann = provision_ann(&d);
     diesel::update(employees::table.find(&ann.id))
         .set(employees::entra_object_id.eq(Some("0f1e2d3c-aaaa-bbbb-cccc-123456789abc")))
         .execute(&mut d.conn())
@@ -459,10 +441,7 @@ fn first_sso_sign_in_marks_a_csv_person_federated_once() {
 fn nothing_crosses_accounts() {
     let d = Domain::new();
     let other = create_account(&d.db, "globex");
-    let ann = d
-        .write(|c| lifecycle::provision(c, &d.account.id, person("ann@acme.com"), true, &scim()))
-        .expect("provision")
-        .employee;
+    let ann = provision_ann(&d);
     let mut conn = d.conn();
     assert!(matches!(
         people::get(&mut conn, &other.id, &ann.id),
