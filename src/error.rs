@@ -21,6 +21,9 @@ pub enum Error {
     Csv(#[from] CsvError),
     #[error("{what}: {reason}")]
     Io { what: String, reason: String },
+    /// A command's input refused for a reason the message states.
+    #[error("{0}")]
+    Input(String),
 }
 
 impl Error {
@@ -37,7 +40,7 @@ impl Error {
             Error::Config(_) | Error::Db(_) => 2,
             Error::Directory(DirectoryError::Db(_))
             | Error::Csv(CsvError::Directory(DirectoryError::Db(_))) => 2,
-            Error::Io { .. } | Error::Directory(_) | Error::Csv(_) => 1,
+            Error::Io { .. } | Error::Input(_) | Error::Directory(_) | Error::Csv(_) => 1,
         }
     }
 }
@@ -45,16 +48,44 @@ impl Error {
 /// What a failed HTTP request tells a person: a status and a plain sentence, never internals.
 #[derive(Debug, thiserror::Error)]
 pub enum HttpError {
-    #[error("not found")]
+    #[error("There is nothing at this address.")]
     NotFound,
-    #[error("the service cannot reach its database")]
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("The service cannot reach its database right now. Please try again in a minute.")]
     Unavailable,
+}
+
+impl From<DirectoryError> for HttpError {
+    fn from(error: DirectoryError) -> Self {
+        match error {
+            DirectoryError::NotFound { .. } => HttpError::NotFound,
+            DirectoryError::Invalid { .. } => HttpError::BadRequest(error.to_string()),
+            DirectoryError::Conflict { .. } => HttpError::Conflict(error.to_string()),
+            DirectoryError::Refused(message) => HttpError::Forbidden(message),
+            DirectoryError::Db(db) => db.into(),
+        }
+    }
+}
+
+impl From<DbError> for HttpError {
+    fn from(error: DbError) -> Self {
+        log::error!("database error: {error}");
+        HttpError::Unavailable
+    }
 }
 
 impl ResponseError for HttpError {
     fn status_code(&self) -> StatusCode {
         match self {
             HttpError::NotFound => StatusCode::NOT_FOUND,
+            HttpError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            HttpError::Forbidden(_) => StatusCode::FORBIDDEN,
+            HttpError::Conflict(_) => StatusCode::CONFLICT,
             HttpError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }

@@ -54,16 +54,22 @@ impl Application {
 fn serve(listener: TcpListener, db: Db, settings: Settings) -> Result<Server, Error> {
     let https = settings.is_https();
     let db = actix_web::web::Data::new(db);
+    let settings = actix_web::web::Data::new(settings.clone());
+    let workers = settings.workers;
     let server = HttpServer::new(move || {
         App::new()
             .wrap(web::headers::security_headers(https))
             .wrap(web::logging::request_logger())
             .app_data(db.clone())
+            .app_data(settings.clone())
             .service(web::health::healthz)
+            .configure(crate::saml::routes)
+            .service(crate::auth::routes::me)
+            .service(crate::auth::routes::logout)
             .service(web::assets::stylesheet)
             .default_service(actix_web::web::to(web::pages::not_found))
     })
-    .workers(settings.workers)
+    .workers(workers)
     .shutdown_timeout(10)
     .client_request_timeout(Duration::from_secs(30))
     .listen(listener)

@@ -50,6 +50,49 @@ pub enum AccountCommand {
     },
     /// List accounts, one "slug<TAB>name" per line.
     List,
+    /// Point the account at its Entra ID tenant: from federation metadata XML, or from an entity
+    /// id, a sign-on URL and a certificate. Replaces the trusted certificates.
+    Idp {
+        slug: String,
+        /// Entra's Federation Metadata XML file (takes every signing certificate in it).
+        #[arg(long, conflicts_with_all = ["entity_id", "sso_url", "cert"])]
+        metadata: Option<PathBuf>,
+        /// Entra's Microsoft Entra Identifier, e.g. https://sts.windows.net/TENANT-ID/
+        #[arg(long, requires_all = ["sso_url", "cert"])]
+        entity_id: Option<String>,
+        /// Entra's Login URL.
+        #[arg(long)]
+        sso_url: Option<String>,
+        /// The signing certificate: PEM, bare Base64, or DER.
+        #[arg(long)]
+        cert: Option<PathBuf>,
+    },
+    /// Turn SSO on or off and set how NameIDs are matched.
+    Sso {
+        slug: String,
+        state: OnOff,
+        /// Match the NameID on the login name (upn, Entra's default) or on the work email (mail).
+        #[arg(long)]
+        nameid: Option<String>,
+        /// Allow sign-in started from Entra (My Apps tiles, the Test button).
+        #[arg(long)]
+        idp_initiated: Option<OnOff>,
+        /// Tolerated clock difference with Entra, in seconds (default 180).
+        #[arg(long)]
+        clock_skew: Option<i32>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OnOff {
+    On,
+    Off,
+}
+
+impl OnOff {
+    pub fn is_on(self) -> bool {
+        self == OnOff::On
+    }
 }
 
 #[derive(Debug, Subcommand)]

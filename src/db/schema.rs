@@ -91,11 +91,73 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    idp_certificates (id) {
+        id -> Text,
+        account_id -> Text,
+        role -> Text,
+        der_base64 -> Text,
+        subject -> Text,
+        sha1_thumbprint -> Text,
+        sha256_thumbprint -> Text,
+        not_before -> Timestamp,
+        not_after -> Timestamp,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    saml_requests (id) {
+        id -> Text,
+        account_id -> Text,
+        relay_state -> Nullable<Text>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    saml_replay (account_id, assertion_id) {
+        account_id -> Text,
+        assertion_id -> Text,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    entra_pins (employee_id, idp_entity_id) {
+        employee_id -> Text,
+        idp_entity_id -> Text,
+        object_id -> Text,
+        pinned_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    login_journal (id) {
+        id -> Text,
+        account_id -> Text,
+        at -> Timestamp,
+        method -> Text,
+        flow -> Text,
+        outcome -> Text,
+        reason -> Text,
+        detail -> Text,
+        hint -> Text,
+        name_id -> Nullable<Text>,
+        assertion_id -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+        employee_id -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(employees -> accounts (account_id));
 diesel::joinable!(employee_history -> employees (employee_id));
 diesel::joinable!(credentials -> employees (employee_id));
 diesel::joinable!(department_approvers -> employees (employee_id));
 diesel::joinable!(sessions -> employees (employee_id));
+diesel::joinable!(idp_certificates -> accounts (account_id));
+diesel::joinable!(entra_pins -> employees (employee_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
@@ -104,4 +166,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     department_approvers,
     employee_history,
     sessions,
+    idp_certificates,
+    saml_requests,
+    saml_replay,
+    entra_pins,
+    login_journal,
 );

@@ -9,7 +9,7 @@ use super::approvers;
 use super::employees::{self, Employee, Profile};
 use super::history::{self, Action, Actor, Change};
 use super::{DirectoryError, Result, clock, keys, sessions};
-use crate::db::schema::employees as e;
+use crate::db::schema::{employees as e, entra_pins};
 use crate::db::{DbConnection, is_unique_violation};
 
 /// What a SCIM create did: made a new person, or adopted one who was already there.
@@ -244,6 +244,7 @@ pub fn remove_from_federation(
             e::updated_at.eq(clock::now()),
         ))
         .execute(conn)?;
+    diesel::delete(entra_pins::table.filter(entra_pins::employee_id.eq(id))).execute(conn)?;
     sessions::revoke_all(conn, id)?;
     let changes = [
         Change::flag("federated", person.federated, false),

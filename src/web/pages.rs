@@ -21,7 +21,17 @@ pub fn render(template: &str, context: &Context) -> Result<String, tera::Error> 
 
 /// A plain-language error page for people: status, one sentence, a way back.
 pub fn error_page(status: StatusCode, message: &str) -> HttpResponse {
+    render_error(status, message, None)
+}
+
+/// The same, with a short error code the person can pass on to their administrator.
+pub fn error_page_with_code(status: StatusCode, message: &str, code: &str) -> HttpResponse {
+    render_error(status, message, Some(code))
+}
+
+fn render_error(status: StatusCode, message: &str, code: Option<&str>) -> HttpResponse {
     let mut context = Context::new();
+    context.insert("error_code", &code);
     context.insert("status", &status.as_u16());
     context.insert("title", status.canonical_reason().unwrap_or("Error"));
     context.insert("message", message);

@@ -62,6 +62,7 @@ pub fn drop_postgres_database(url: &str) {
 /// The real server on a loopback port, over a real store.
 pub struct TestApp {
     pub address: String,
+    pub db: Db,
     pub client: reqwest::Client,
     pub store: TestStore,
 }
@@ -71,12 +72,13 @@ pub async fn spawn_app() -> TestApp {
     let settings = Settings {
         store: store.store(),
         bind: "127.0.0.1:0".into(),
-        public_url: "http://127.0.0.1".into(),
+        public_url: PUBLIC_URL.into(),
         db_pool_size: 4,
         workers: 1,
     };
     let app = Application::build(settings).expect("application builds");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let db = app.db();
     actix_web::rt::spawn(app.run_until_stopped());
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -85,10 +87,33 @@ pub async fn spawn_app() -> TestApp {
         .expect("http client");
     TestApp {
         address,
+        db,
         client,
         store,
     }
 }
+
+impl TestApp {
+    /// Runs `f` in one write transaction against the server's store.
+    pub fn write<T>(
+        &self,
+        f: impl FnOnce(&mut DbConnection) -> gatehouse::directory::Result<T>,
+    ) -> gatehouse::directory::Result<T> {
+        db::write(&mut self.db.conn().expect("connection"), f)
+    }
+
+    /// A second browser: its own cookie jar.
+    pub fn new_browser(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .cookie_store(true)
+            .build()
+            .expect("http client")
+    }
+}
+
+/// The public URL the test server believes it has (URLs handed to Entra are built from it).
+pub const PUBLIC_URL: &str = "http://127.0.0.1";
 
 /// A migrated store with one account, for domain tests that need no HTTP.
 pub struct Domain {

@@ -2,6 +2,7 @@
 //! file in a temporary folder, or a new PostgreSQL database when TEST_DATABASE_URL is set.
 
 mod helpers;
+mod test_idp;
 
 mod approvers;
 mod cli;
@@ -9,3 +10,5 @@ mod csv_import;
 mod health;
 mod lifecycle;
 mod processes;
+mod saml;
+mod saml_attacks;

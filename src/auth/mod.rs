@@ -1,0 +1,8 @@
+//! Who is signed in: sessions in the store, the session cookie, and the journal of every
+//! sign-in attempt. Shared by SAML, local passwords and the admin pages.
+
+pub mod journal;
+pub mod routes;
+pub mod session_cookie;
+pub mod sessions;
+pub mod tokens;

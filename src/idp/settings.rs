@@ -1,0 +1,293 @@
+//! The account's IdP settings and trusted certificates, as stored.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::certificates::Certificate;
+use crate::db::DbConnection;
+use crate::db::schema::{accounts, idp_certificates as certs};
+use crate::directory::accounts::{self as directory_accounts, Account};
+use crate::directory::{DirectoryError, Result, clock};
+
+/// How the NameID Entra sends is matched against the directory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameIdMode {
+    /// The login name (Entra's default NameID, user.userprincipalname).
+    Upn,
+    /// The work email (NameID claim set to user.mail).
+    Mail,
+}
+
+impl NameIdMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NameIdMode::Upn => "upn",
+            NameIdMode::Mail => "mail",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<NameIdMode> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "upn" => Ok(NameIdMode::Upn),
+            "mail" => Ok(NameIdMode::Mail),
+            other => Err(DirectoryError::invalid(
+                "nameid",
+                format!("{other:?} is neither upn nor mail"),
+            )),
+        }
+    }
+
+    pub fn of(account: &Account) -> NameIdMode {
+        match account.nameid_mode.as_str() {
+            "mail" => NameIdMode::Mail,
+            _ => NameIdMode::Upn,
+        }
+    }
+}
+
+/// Active: the one Entra signs with now. Next: added ahead of a rollover. Both are trusted, so
+/// promoting the next one in Entra never makes a sign-in fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Active,
+    Next,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Active => "active",
+            Role::Next => "next",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = certs)]
+pub struct TrustedCertificate {
+    pub id: String,
+    pub account_id: String,
+    pub role: String,
+    pub der_base64: String,
+    pub subject: String,
+    pub sha1_thumbprint: String,
+    pub sha256_thumbprint: String,
+    pub not_before: NaiveDateTime,
+    pub not_after: NaiveDateTime,
+    pub created_at: NaiveDateTime,
+}
+
+impl TrustedCertificate {
+    pub fn is_valid_at(&self, now: NaiveDateTime) -> bool {
+        self.not_before <= now && now < self.not_after
+    }
+
+    pub fn der(&self) -> Vec<u8> {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD
+            .decode(&self.der_base64)
+            .unwrap_or_default()
+    }
+}
+
+pub fn certificates(conn: &mut DbConnection, account_id: &str) -> Result<Vec<TrustedCertificate>> {
+    Ok(certs::table
+        .filter(certs::account_id.eq(account_id))
+        .order((certs::role, certs::created_at))
+        .select(TrustedCertificate::as_select())
+        .load(conn)?)
+}
+
+/// Adds a certificate to the trusted set. The same certificate twice is a conflict.
+pub fn add_certificate(
+    conn: &mut DbConnection,
+    account_id: &str,
+    certificate: &Certificate,
+    role: Role,
+) -> Result<TrustedCertificate> {
+    let existing = certs::table
+        .filter(certs::account_id.eq(account_id))
+        .filter(certs::sha256_thumbprint.eq(&certificate.sha256_thumbprint))
+        .count()
+        .get_result::<i64>(conn)?;
+    if existing > 0 {
+        return Err(DirectoryError::Conflict {
+            field: "certificate",
+            value: certificate.sha1_thumbprint.clone(),
+        });
+    }
+    let id = uuid::Uuid::new_v4().to_string();
+    diesel::insert_into(certs::table)
+        .values((
+            certs::id.eq(&id),
+            certs::account_id.eq(account_id),
+            certs::role.eq(role.as_str()),
+            certs::der_base64.eq(certificate.der_base64()),
+            certs::subject.eq(&certificate.subject),
+            certs::sha1_thumbprint.eq(&certificate.sha1_thumbprint),
+            certs::sha256_thumbprint.eq(&certificate.sha256_thumbprint),
+            certs::not_before.eq(certificate.not_before),
+            certs::not_after.eq(certificate.not_after),
+            certs::created_at.eq(clock::now()),
+        ))
+        .execute(conn)?;
+    Ok(certs::table
+        .find(&id)
+        .select(TrustedCertificate::as_select())
+        .first(conn)?)
+}
+
+/// Makes a certificate the active one; the former active one stays trusted as "next" until an
+/// admin removes it, so responses signed by either keep working during the switch in Entra.
+pub fn promote(conn: &mut DbConnection, account_id: &str, certificate_id: &str) -> Result<()> {
+    find(conn, account_id, certificate_id)?;
+    diesel::update(certs::table.filter(certs::account_id.eq(account_id)))
+        .set(certs::role.eq(Role::Next.as_str()))
+        .execute(conn)?;
+    diesel::update(certs::table.find(certificate_id))
+        .set(certs::role.eq(Role::Active.as_str()))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Stops trusting a certificate. While SSO is on, the last currently valid one cannot go.
+pub fn remove_certificate(
+    conn: &mut DbConnection,
+    account_id: &str,
+    certificate_id: &str,
+) -> Result<()> {
+    find(conn, account_id, certificate_id)?;
+    let account = directory_accounts::by_id(conn, account_id)?;
+    let now = clock::now();
+    let others_valid = certificates(conn, account_id)?
+        .iter()
+        .any(|c| c.id != certificate_id && c.is_valid_at(now));
+    if account.sso_enabled && !others_valid {
+        return Err(DirectoryError::Refused(
+            "this is the last valid certificate and SSO is on: add the new certificate first, \
+             or turn SSO off"
+                .into(),
+        ));
+    }
+    diesel::delete(certs::table.find(certificate_id)).execute(conn)?;
+    Ok(())
+}
+
+fn find(
+    conn: &mut DbConnection,
+    account_id: &str,
+    certificate_id: &str,
+) -> Result<TrustedCertificate> {
+    certs::table
+        .filter(certs::account_id.eq(account_id))
+        .filter(certs::id.eq(certificate_id))
+        .select(TrustedCertificate::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(DirectoryError::NotFound {
+            what: "certificate",
+        })
+}
+
+/// Points the account at an IdP: entity id, sign-on URL and the whole trusted set (the first
+/// certificate active, the others next), replacing what was there.
+pub fn replace_trust(
+    conn: &mut DbConnection,
+    account_id: &str,
+    entity_id: &str,
+    sso_url: &str,
+    certificates: &[Certificate],
+) -> Result<Account> {
+    let entity_id = entity_id.trim();
+    if entity_id.is_empty() {
+        return Err(DirectoryError::invalid("entity_id", "is required"));
+    }
+    let sso_url = sso_url.trim();
+    if !sso_url.starts_with("https://") {
+        return Err(DirectoryError::invalid(
+            "sso_url",
+            format!("{sso_url:?} must be an https:// address (Entra's Login URL)"),
+        ));
+    }
+    if certificates.is_empty() {
+        return Err(DirectoryError::invalid(
+            "certificate",
+            "at least one signing certificate is required",
+        ));
+    }
+    let now = clock::now();
+    let account = directory_accounts::by_id(conn, account_id)?;
+    if account.sso_enabled && !certificates.iter().any(|c| c.is_valid_at(now)) {
+        return Err(DirectoryError::Refused(
+            "none of these certificates is valid now and SSO is on".into(),
+        ));
+    }
+    diesel::update(accounts::table.find(account_id))
+        .set((
+            accounts::idp_entity_id.eq(entity_id),
+            accounts::idp_sso_url.eq(sso_url),
+            accounts::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    diesel::delete(certs::table.filter(certs::account_id.eq(account_id))).execute(conn)?;
+    for (i, certificate) in certificates.iter().enumerate() {
+        let role = if i == 0 { Role::Active } else { Role::Next };
+        add_certificate(conn, account_id, certificate, role)?;
+    }
+    directory_accounts::by_id(conn, account_id)
+}
+
+/// A change to the SSO switches; `None` leaves a setting as it is.
+#[derive(Debug, Clone, Default)]
+pub struct SsoChange {
+    pub enabled: Option<bool>,
+    pub nameid_mode: Option<NameIdMode>,
+    pub idp_initiated: Option<bool>,
+    pub clock_skew_secs: Option<i32>,
+}
+
+/// Applies SSO switches. SSO goes on only with an IdP entity id, a sign-on URL and at least one
+/// certificate valid now: without one, no response could be verified.
+pub fn change_sso(
+    conn: &mut DbConnection,
+    account_id: &str,
+    change: &SsoChange,
+) -> Result<Account> {
+    let account = directory_accounts::by_id(conn, account_id)?;
+    if change.enabled == Some(true) {
+        let now = clock::now();
+        if account.idp_entity_id.is_none() || account.idp_sso_url.is_none() {
+            return Err(DirectoryError::Refused(
+                "SSO cannot be turned on before the IdP is set (entity id, sign-on URL, certificate)".into(),
+            ));
+        }
+        if !certificates(conn, account_id)?
+            .iter()
+            .any(|c| c.is_valid_at(now))
+        {
+            return Err(DirectoryError::Refused(
+                "SSO cannot be turned on without a valid signing certificate: add the one Entra ID shows".into(),
+            ));
+        }
+    }
+    if let Some(skew) = change.clock_skew_secs
+        && !(0..=600).contains(&skew)
+    {
+        return Err(DirectoryError::invalid(
+            "clock_skew",
+            "must be 0 to 600 seconds",
+        ));
+    }
+    diesel::update(accounts::table.find(account_id))
+        .set((
+            accounts::sso_enabled.eq(change.enabled.unwrap_or(account.sso_enabled)),
+            accounts::nameid_mode.eq(change
+                .nameid_mode
+                .map_or(account.nameid_mode.clone(), |m| m.as_str().to_owned())),
+            accounts::idp_initiated.eq(change.idp_initiated.unwrap_or(account.idp_initiated)),
+            accounts::clock_skew_secs.eq(change.clock_skew_secs.unwrap_or(account.clock_skew_secs)),
+            accounts::updated_at.eq(clock::now()),
+        ))
+        .execute(conn)?;
+    directory_accounts::by_id(conn, account_id)
+}

@@ -1,0 +1,212 @@
+//! The assertion consumer service: every step from the posted form to a session, and one
+//! journal entry per attempt whatever the outcome.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use chrono::Duration;
+
+use super::failure::Failure;
+use super::sp::SpUrls;
+use super::verify::{self, Trust};
+use super::{authn_request, guards, identity, pending};
+use crate::auth::journal::{self, Attempt, Outcome};
+use crate::auth::sessions;
+use crate::db::{self, DbConnection};
+use crate::directory::accounts::{self, Account};
+use crate::directory::{DirectoryError, clock};
+use crate::idp::settings;
+
+/// Posted forms larger than this are refused before any parsing.
+pub const MAX_FORM_BYTES: usize = 256 * 1024;
+
+#[derive(Debug, Default)]
+pub struct Posted {
+    pub saml_response: Option<String>,
+    pub relay_state: Option<String>,
+    /// The browser's current session, replaced by the new one.
+    pub previous_session: Option<String>,
+    pub oversized: bool,
+}
+
+#[derive(Debug)]
+pub enum AcsResult {
+    SignedIn { session: String, redirect: String },
+    Refused(Failure),
+    UnknownAccount,
+}
+
+impl From<DirectoryError> for Failure {
+    fn from(error: DirectoryError) -> Self {
+        Failure::Internal(error.to_string())
+    }
+}
+
+impl From<diesel::result::Error> for Failure {
+    fn from(error: diesel::result::Error) -> Self {
+        Failure::Internal(error.to_string())
+    }
+}
+
+pub fn consume(
+    conn: &mut DbConnection,
+    public_url: &str,
+    slug: &str,
+    posted: &Posted,
+) -> Result<AcsResult, DirectoryError> {
+    let Some(account) = accounts::find_by_slug(conn, slug)? else {
+        return Ok(AcsResult::UnknownAccount);
+    };
+    let sp = SpUrls::of(public_url, &account);
+    let mut attempt = Attempt {
+        method: "saml",
+        flow: "unknown",
+        ..Attempt::default()
+    };
+    let result = sign_in(conn, &account, &sp, posted, &mut attempt);
+    let outcome = match &result {
+        Ok(_) => Outcome {
+            success: true,
+            reason: "signed_in".into(),
+            detail: format!("{} signed in", attempt.name_id.as_deref().unwrap_or("?")),
+            hint: String::new(),
+        },
+        Err(failure) => Outcome {
+            success: false,
+            reason: failure.code().into(),
+            detail: failure.to_string(),
+            hint: failure.hint(&sp),
+        },
+    };
+    db::write(conn, |c| {
+        journal::record(c, &account.id, &attempt, &outcome)
+    })?;
+    Ok(match result {
+        Ok((session, redirect)) => {
+            log::info!(
+                "saml: {} signed in to {} ({} flow)",
+                attempt.employee_id.as_deref().unwrap_or("?"),
+                account.slug,
+                attempt.flow
+            );
+            AcsResult::SignedIn { session, redirect }
+        }
+        Err(failure) => {
+            log::warn!(
+                "saml: sign-in to {} refused: {}",
+                account.slug,
+                failure.code()
+            );
+            AcsResult::Refused(failure)
+        }
+    })
+}
+
+fn sign_in(
+    conn: &mut DbConnection,
+    account: &Account,
+    sp: &SpUrls,
+    posted: &Posted,
+    attempt: &mut Attempt,
+) -> Result<(String, String), Failure> {
+    if posted.oversized {
+        return Err(Failure::TooLarge(MAX_FORM_BYTES));
+    }
+    if !account.sso_enabled {
+        return Err(Failure::SsoDisabled);
+    }
+    let xml = decode(posted.saml_response.as_deref().ok_or(Failure::NotBase64)?)?;
+    let shape = guards::inspect(&xml)?;
+    attempt.assertion_id = Some(shape.assertion_id.clone());
+    attempt.request_id = shape.in_response_to.clone();
+    let trust = trust_of(conn, account)?;
+    if let Some(issuer) = &shape.issuer
+        && issuer != &trust.idp_entity_id
+    {
+        return Err(Failure::WrongIssuer {
+            got: issuer.clone(),
+            expected: trust.idp_entity_id.clone(),
+        });
+    }
+    let assertion = verify::verify(&xml, &shape, sp, &trust)?;
+    attempt.name_id = identity::name_id(&assertion).ok();
+    let signed_request = verify::in_response_to(&assertion);
+    if let (Some(signed), Some(outer)) = (&signed_request, &shape.in_response_to)
+        && signed != outer
+    {
+        return Err(Failure::InResponseToMismatch);
+    }
+    let request_id = signed_request.or(shape.in_response_to);
+    attempt.flow = if request_id.is_some() { "sp" } else { "idp" };
+    attempt.request_id = request_id.clone();
+
+    // One-time state is committed on its own: a request or an assertion is used up even when
+    // the sign-in fails further on.
+    let expires = verify::not_on_or_after(&assertion)
+        .map_or(clock::now() + Duration::hours(1), |t| {
+            t.naive_utc() + trust.skew
+        });
+    let relay = db::write(conn, |c| -> Result<Option<String>, Failure> {
+        let relay = match &request_id {
+            Some(id) => pending::take_request(c, &account.id, id)?
+                .ok_or_else(|| Failure::UnknownRequest(id.clone()))?,
+            None if !account.idp_initiated => return Err(Failure::IdpInitiatedDisabled),
+            None => posted
+                .relay_state
+                .as_deref()
+                .and_then(authn_request::local_path)
+                .map(str::to_owned),
+        };
+        if !pending::first_use(c, &account.id, &assertion.id, expires)? {
+            return Err(Failure::Replay(assertion.id.clone()));
+        }
+        Ok(relay)
+    })?;
+
+    let name_id = identity::name_id(&assertion)?;
+    let object_id = identity::object_id(&assertion);
+    let (person_id, session) = db::write(conn, |c| -> Result<(String, String), Failure> {
+        let person = identity::admit(
+            c,
+            account,
+            &trust.idp_entity_id,
+            &name_id,
+            object_id.as_deref(),
+        )?;
+        if let Some(previous) = &posted.previous_session {
+            sessions::revoke(c, previous)?;
+        }
+        let session = sessions::create(c, &account.id, &person.id)?;
+        Ok((person.id, session))
+    })?;
+    attempt.employee_id = Some(person_id);
+    Ok((session, relay.unwrap_or_else(|| "/".into())))
+}
+
+fn decode(encoded: &str) -> Result<String, Failure> {
+    let compact: String = encoded.chars().filter(|c| !c.is_whitespace()).collect();
+    let bytes = STANDARD.decode(compact).map_err(|_| Failure::NotBase64)?;
+    String::from_utf8(bytes).map_err(|_| Failure::Malformed("the response is not UTF-8".into()))
+}
+
+fn trust_of(conn: &mut DbConnection, account: &Account) -> Result<Trust, Failure> {
+    let idp_entity_id = account
+        .idp_entity_id
+        .clone()
+        .ok_or(Failure::NotConfigured)?;
+    let skew = Duration::seconds(account.clock_skew_secs.into());
+    let now = clock::now();
+    let (mut valid, mut expired) = (Vec::new(), Vec::new());
+    for certificate in settings::certificates(conn, &account.id)? {
+        if certificate.is_valid_at(now) || certificate.is_valid_at(now - skew) {
+            valid.push(certificate.der());
+        } else {
+            expired.push((certificate.der(), certificate.sha1_thumbprint.clone()));
+        }
+    }
+    Ok(Trust {
+        idp_entity_id,
+        valid,
+        expired,
+        skew,
+    })
+}

@@ -1,0 +1,148 @@
+//! HTTP for SAML: thin wrappers around `acs`, `authn_request` and `sp`.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use futures_util::StreamExt;
+use serde::Deserialize;
+
+use super::acs::{AcsResult, MAX_FORM_BYTES, Posted, consume};
+use super::{authn_request, pending, sp};
+use crate::auth::session_cookie;
+use crate::config::Settings;
+use crate::db::{self, Db};
+use crate::directory::accounts;
+use crate::error::HttpError;
+use crate::web::pages;
+
+#[get("/saml/{slug}/metadata")]
+pub async fn metadata(
+    slug: web::Path<String>,
+    db: web::Data<Db>,
+    settings: web::Data<Settings>,
+) -> Result<HttpResponse, HttpError> {
+    let slug = slug.into_inner();
+    let account = db.run(move |conn| accounts::by_slug(conn, &slug)).await?;
+    let urls = sp::SpUrls::of(&settings.public_url, &account);
+    Ok(HttpResponse::Ok()
+        .content_type("application/samlmetadata+xml")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!(
+                "inline; filename=\"gatehouse-{}-metadata.xml\"",
+                account.slug
+            ),
+        ))
+        .body(sp::metadata_xml(&urls)))
+}
+
+#[derive(Deserialize)]
+pub struct LoginQuery {
+    #[serde(rename = "RelayState")]
+    relay_state: Option<String>,
+}
+
+#[get("/saml/{slug}/login")]
+pub async fn login(
+    slug: web::Path<String>,
+    query: web::Query<LoginQuery>,
+    db: web::Data<Db>,
+    settings: web::Data<Settings>,
+) -> Result<HttpResponse, HttpError> {
+    let slug = slug.into_inner();
+    let relay = query
+        .into_inner()
+        .relay_state
+        .filter(|r| authn_request::local_path(r).is_some());
+    let public_url = settings.public_url.clone();
+    let location = db
+        .run(move |conn| {
+            let account = accounts::by_slug(conn, &slug)?;
+            let (true, Some(sso_url)) = (account.sso_enabled, account.idp_sso_url.clone()) else {
+                return Ok(None);
+            };
+            let urls = sp::SpUrls::of(&public_url, &account);
+            let id = authn_request::new_id();
+            db::write(conn, |c| {
+                pending::remember_request(c, &account.id, &id, relay.as_deref())
+            })?;
+            let request = authn_request::xml(&id, &urls, &sso_url);
+            Ok::<_, HttpError>(Some(authn_request::redirect_url(
+                &sso_url,
+                &request,
+                relay.as_deref(),
+            )))
+        })
+        .await?;
+    Ok(match location {
+        Some(location) => HttpResponse::Found()
+            .insert_header((header::LOCATION, location))
+            .finish(),
+        None => pages::error_page(
+            StatusCode::FORBIDDEN,
+            "Sign-in with Microsoft is not turned on for this company. Please contact your administrator.",
+        ),
+    })
+}
+
+#[derive(Deserialize)]
+struct AcsForm {
+    #[serde(rename = "SAMLResponse")]
+    saml_response: Option<String>,
+    #[serde(rename = "RelayState")]
+    relay_state: Option<String>,
+}
+
+#[post("/saml/{slug}/acs")]
+pub async fn acs(
+    request: HttpRequest,
+    slug: web::Path<String>,
+    mut payload: web::Payload,
+    db: web::Data<Db>,
+    settings: web::Data<Settings>,
+) -> Result<HttpResponse, HttpError> {
+    let mut body = web::BytesMut::new();
+    let mut oversized = false;
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| {
+            HttpError::BadRequest(format!("the request body could not be read: {e}"))
+        })?;
+        if body.len() + chunk.len() > MAX_FORM_BYTES {
+            oversized = true;
+            break;
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let form: AcsForm = match oversized {
+        true => AcsForm {
+            saml_response: None,
+            relay_state: None,
+        },
+        false => serde_urlencoded::from_bytes(&body)
+            .map_err(|_| HttpError::BadRequest("The sign-in form could not be read.".into()))?,
+    };
+    let posted = Posted {
+        saml_response: form.saml_response,
+        relay_state: form.relay_state,
+        previous_session: session_cookie::secret_of(&request),
+        oversized,
+    };
+    let public_url = settings.public_url.clone();
+    let slug = slug.into_inner();
+    let result = db
+        .run(move |conn| consume(conn, &public_url, &slug, &posted))
+        .await?;
+    Ok(match result {
+        AcsResult::SignedIn { session, redirect } => HttpResponse::SeeOther()
+            .cookie(session_cookie::issue(&session, settings.is_https()))
+            .insert_header((header::LOCATION, redirect))
+            .finish(),
+        AcsResult::Refused(failure) => {
+            let status = StatusCode::from_u16(failure.status()).unwrap_or(StatusCode::FORBIDDEN);
+            pages::error_page_with_code(status, failure.public_message(), failure.code())
+        }
+        AcsResult::UnknownAccount => {
+            pages::error_page(StatusCode::NOT_FOUND, "There is no such company here.")
+        }
+    })
+}

@@ -1,0 +1,754 @@
+//! SAML sign-in against the real server with real signed responses: success in every Entra
+//! shape, sessions, the identity rules, the journal, and certificate rollover.
+
+use std::io::Read;
+
+use gatehouse::auth::journal;
+use gatehouse::directory::accounts::{self, Account};
+use gatehouse::directory::employees::{self as people, Employee};
+use gatehouse::directory::lifecycle;
+use gatehouse::idp::settings::{self, NameIdMode, SsoChange};
+use gatehouse::idp::{Certificate, certificates};
+use serde_json::Value;
+
+use crate::helpers::{PUBLIC_URL, TestApp, csv, person, scim, spawn_app};
+use crate::test_idp::{self, Key, Signing, Spec};
+
+pub struct Sso {
+    pub app: TestApp,
+    pub account: Account,
+    pub ann: Employee,
+}
+
+pub fn sp_base(slug: &str) -> String {
+    format!("{PUBLIC_URL}/saml/{slug}")
+}
+
+pub fn cert(key: &Key) -> Certificate {
+    certificates::parse(&key.cert_pem).expect("test certificate")
+}
+
+/// Account "acme" trusting the test IdP, SSO on; Ann (login ann@acme.com, email
+/// ann.lee@acme.com) provisioned by SCIM.
+pub async fn sso_app() -> Sso {
+    let app = spawn_app().await;
+    let account = app
+        .write(|c| accounts::create(c, "acme", "Acme"))
+        .expect("account");
+    trust(&app, &account, &[cert(&Key::active())]);
+    app.write(|c| {
+        settings::change_sso(
+            c,
+            &account.id,
+            &SsoChange {
+                enabled: Some(true),
+                ..SsoChange::default()
+            },
+        )
+    })
+    .expect("sso on");
+    let mut profile = person("ann@acme.com");
+    profile.email = "ann.lee@acme.com".into();
+    let ann = app
+        .write(|c| lifecycle::provision(c, &account.id, profile, true, &scim()))
+        .expect("ann")
+        .employee;
+    Sso { app, account, ann }
+}
+
+pub fn trust(app: &TestApp, account: &Account, certs: &[Certificate]) {
+    let entity = test_idp::entity_id(test_idp::TENANT);
+    app.write(|c| {
+        settings::replace_trust(
+            c,
+            &account.id,
+            &entity,
+            "https://login.microsoftonline.com/t/saml2",
+            certs,
+        )
+    })
+    .expect("trust");
+}
+
+impl Sso {
+    pub fn spec(&self, name_id: &str) -> Spec {
+        Spec::new(&sp_base(&self.account.slug), name_id)
+    }
+
+    pub async fn post(&self, xml: &str) -> reqwest::Response {
+        self.post_with(&self.app.client, xml, None).await
+    }
+
+    pub async fn post_with(
+        &self,
+        client: &reqwest::Client,
+        xml: &str,
+        relay: Option<&str>,
+    ) -> reqwest::Response {
+        let encoded = test_idp::encode(xml);
+        let mut form = vec![("SAMLResponse", encoded.as_str())];
+        if let Some(relay) = relay {
+            form.push(("RelayState", relay));
+        }
+        client
+            .post(format!(
+                "{}/saml/{}/acs",
+                self.app.address, self.account.slug
+            ))
+            .form(&form)
+            .send()
+            .await
+            .expect("post to ACS")
+    }
+
+    pub async fn me(&self, client: &reqwest::Client) -> Option<Value> {
+        let response = client
+            .get(format!("{}/api/me", self.app.address))
+            .send()
+            .await
+            .expect("me");
+        match response.status().as_u16() {
+            200 => Some(response.json().await.expect("json")),
+            401 => None,
+            other => panic!("/api/me answered {other}"),
+        }
+    }
+
+    pub fn last_journal(&self) -> journal::Entry {
+        let mut conn = self.app.db.conn().expect("conn");
+        journal::recent(&mut conn, &self.account.id, 1)
+            .expect("journal")
+            .remove(0)
+    }
+
+    /// Starts an SP-initiated sign-in and returns the AuthnRequest id we sent to Entra.
+    pub async fn start_login(&self, client: &reqwest::Client, relay: Option<&str>) -> String {
+        let mut url = format!("{}/saml/{}/login", self.app.address, self.account.slug);
+        if let Some(relay) = relay {
+            url = format!("{url}?RelayState={}", relay.replace('/', "%2F"));
+        }
+        let response = client.get(url).send().await.expect("login");
+        assert_eq!(response.status(), 302);
+        let location = response.headers()["location"]
+            .to_str()
+            .expect("location")
+            .to_owned();
+        assert!(
+            location.starts_with("https://login.microsoftonline.com/t/saml2?SAMLRequest="),
+            "{location}"
+        );
+        let request = authn_request_of(&location);
+        let id = request
+            .split("ID=\"")
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .expect("ID")
+            .to_owned();
+        assert!(!id.starts_with(|c: char| c.is_ascii_digit()));
+        id
+    }
+}
+
+/// Inflates the SAMLRequest of a redirect URL.
+pub fn authn_request_of(location: &str) -> String {
+    let query = location.split_once('?').map(|(_, q)| q).unwrap_or_default();
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).expect("query");
+    let encoded = &pairs
+        .iter()
+        .find(|(k, _)| k == "SAMLRequest")
+        .expect("SAMLRequest")
+        .1;
+    use base64::Engine;
+    let deflated = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .expect("base64");
+    let mut xml = String::new();
+    flate2::read::DeflateDecoder::new(deflated.as_slice())
+        .read_to_string(&mut xml)
+        .expect("inflate");
+    xml
+}
+
+fn location(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[actix_web::test]
+async fn sp_initiated_sign_in_with_upn_lands_on_the_relay_path_with_a_session() {
+    let sso = sso_app().await;
+    let client = &sso.app.client;
+    let request_id = sso.start_login(client, Some("/reports/week")).await;
+    let mut spec = sso.spec("ANN@acme.com");
+    spec.in_response_to = Some(request_id.clone());
+    let response = sso.post(&test_idp::response(&spec, &Key::active())).await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(location(&response), "/reports/week");
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .expect("cookie")
+        .to_owned();
+    assert!(
+        cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Lax")
+            && !cookie.contains("Secure"),
+        "{cookie}"
+    );
+    let me = sso.me(client).await.expect("signed in");
+    assert_eq!(me["user_name"], "ann@acme.com");
+    assert_eq!(me["email"], "ann.lee@acme.com");
+    assert_eq!(me["account"], "acme");
+    assert_eq!(me["user_id"], sso.ann.id.as_str());
+    let entry = sso.last_journal();
+    assert_eq!(
+        (entry.outcome.as_str(), entry.flow.as_str()),
+        ("success", "sp")
+    );
+    assert_eq!(entry.request_id.as_deref(), Some(request_id.as_str()));
+    assert_eq!(entry.name_id.as_deref(), Some("ANN@acme.com"));
+}
+
+#[actix_web::test]
+async fn idp_initiated_sign_in_with_mail_mode_goes_to_a_local_relay_only() {
+    let sso = sso_app().await;
+    sso.app
+        .write(|c| {
+            settings::change_sso(
+                c,
+                &sso.account.id,
+                &SsoChange {
+                    nameid_mode: Some(NameIdMode::Mail),
+                    ..SsoChange::default()
+                },
+            )
+        })
+        .expect("mail mode");
+    let spec = sso.spec("Ann.Lee@acme.com");
+    let response = sso
+        .post_with(
+            &sso.app.client,
+            &test_idp::response(&spec, &Key::active()),
+            Some("/inbox"),
+        )
+        .await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(location(&response), "/inbox");
+    assert_eq!(
+        sso.me(&sso.app.client).await.expect("signed in")["user_name"],
+        "ann@acme.com"
+    );
+    assert_eq!(sso.last_journal().flow, "idp");
+
+    let browser = sso.app.new_browser();
+    let spec = sso.spec("ann.lee@acme.com");
+    let outside = sso
+        .post_with(
+            &browser,
+            &test_idp::response(&spec, &Key::active()),
+            Some("https://evil.example/"),
+        )
+        .await;
+    assert_eq!(outside.status(), 303);
+    assert_eq!(
+        location(&outside),
+        "/",
+        "a foreign relay state is never followed"
+    );
+}
+
+#[actix_web::test]
+async fn responses_signed_on_the_response_or_on_both_are_accepted() {
+    let sso = sso_app().await;
+    for signing in [Signing::Response, Signing::Both] {
+        let browser = sso.app.new_browser();
+        let mut spec = sso.spec("ann@acme.com");
+        spec.signing = signing;
+        let response = sso
+            .post_with(&browser, &test_idp::response(&spec, &Key::active()), None)
+            .await;
+        assert_eq!(
+            response.status(),
+            303,
+            "{signing:?}: {}",
+            sso.last_journal().detail
+        );
+        assert!(sso.me(&browser).await.is_some(), "{signing:?}");
+    }
+}
+
+#[actix_web::test]
+async fn a_pending_request_is_used_once_and_only_by_its_account() {
+    let sso = sso_app().await;
+    let request_id = sso.start_login(&sso.app.client, None).await;
+    let mut spec = sso.spec("ann@acme.com");
+    spec.in_response_to = Some(request_id.clone());
+    assert_eq!(
+        sso.post(&test_idp::response(&spec, &Key::active()))
+            .await
+            .status(),
+        303
+    );
+    let mut again = sso.spec("ann@acme.com");
+    again.in_response_to = Some(request_id.clone());
+    let second = sso
+        .post_with(
+            &sso.app.new_browser(),
+            &test_idp::response(&again, &Key::active()),
+            None,
+        )
+        .await;
+    assert_eq!(second.status(), 403);
+    assert_eq!(sso.last_journal().reason, "unknown_request");
+
+    let mut unknown = sso.spec("ann@acme.com");
+    unknown.in_response_to = Some("_ghnever-sent".into());
+    let third = sso
+        .post_with(
+            &sso.app.new_browser(),
+            &test_idp::response(&unknown, &Key::active()),
+            None,
+        )
+        .await;
+    assert_eq!(third.status(), 403);
+    assert_eq!(sso.last_journal().reason, "unknown_request");
+}
+
+#[actix_web::test]
+async fn an_unknown_in_response_to_is_refused_even_with_idp_initiated_on_and_idp_initiated_can_be_turned_off()
+ {
+    let sso = sso_app().await;
+    assert!(
+        sso.account.idp_initiated,
+        "on by default for Microsoft 365 tiles"
+    );
+    sso.app
+        .write(|c| {
+            settings::change_sso(
+                c,
+                &sso.account.id,
+                &SsoChange {
+                    idp_initiated: Some(false),
+                    ..SsoChange::default()
+                },
+            )
+        })
+        .expect("idp-initiated off");
+    let response = sso
+        .post(&test_idp::response(
+            &sso.spec("ann@acme.com"),
+            &Key::active(),
+        ))
+        .await;
+    assert_eq!(response.status(), 403);
+    assert_eq!(sso.last_journal().reason, "idp_initiated_disabled");
+    let request_id = sso.start_login(&sso.app.client, None).await;
+    let mut spec = sso.spec("ann@acme.com");
+    spec.in_response_to = Some(request_id);
+    assert_eq!(
+        sso.post(&test_idp::response(&spec, &Key::active()))
+            .await
+            .status(),
+        303,
+        "SP-initiated still works"
+    );
+}
+
+#[actix_web::test]
+async fn a_new_sign_in_in_the_same_browser_replaces_the_earlier_session() {
+    let sso = sso_app().await;
+    let bob = sso
+        .app
+        .write(|c| lifecycle::provision(c, &sso.account.id, person("bob@acme.com"), true, &scim()))
+        .expect("bob")
+        .employee;
+    let first = sso
+        .post(&test_idp::response(
+            &sso.spec("ann@acme.com"),
+            &Key::active(),
+        ))
+        .await;
+    let old_cookie = first.headers()["set-cookie"]
+        .to_str()
+        .expect("cookie")
+        .split(';')
+        .next()
+        .expect("pair")
+        .to_owned();
+    let mut spec = sso.spec("bob@acme.com");
+    spec.object_id = Some("1d1d1d1d-0000-4000-8000-000000000b0b".into());
+    assert_eq!(
+        sso.post(&test_idp::response(&spec, &Key::active()))
+            .await
+            .status(),
+        303
+    );
+    assert_eq!(
+        sso.me(&sso.app.client).await.expect("signed in")["user_id"],
+        bob.id.as_str()
+    );
+    let replay_old = reqwest::Client::new()
+        .get(format!("{}/api/me", sso.app.address))
+        .header("cookie", old_cookie)
+        .send()
+        .await
+        .expect("me");
+    assert_eq!(replay_old.status(), 401, "the earlier session ended");
+}
+
+#[actix_web::test]
+async fn deactivation_and_logout_end_the_session() {
+    let sso = sso_app().await;
+    assert_eq!(
+        sso.post(&test_idp::response(
+            &sso.spec("ann@acme.com"),
+            &Key::active()
+        ))
+        .await
+        .status(),
+        303
+    );
+    assert!(sso.me(&sso.app.client).await.is_some());
+    sso.app
+        .write(|c| lifecycle::set_active(c, &sso.account.id, &sso.ann.id, false, &scim()))
+        .expect("soft delete");
+    assert!(
+        sso.me(&sso.app.client).await.is_none(),
+        "deactivation revokes the session"
+    );
+
+    sso.app
+        .write(|c| lifecycle::set_active(c, &sso.account.id, &sso.ann.id, true, &scim()))
+        .expect("back");
+    let browser = sso.app.new_browser();
+    assert_eq!(
+        sso.post_with(
+            &browser,
+            &test_idp::response(&sso.spec("ann@acme.com"), &Key::active()),
+            None
+        )
+        .await
+        .status(),
+        303
+    );
+    let out = browser
+        .post(format!("{}/logout", sso.app.address))
+        .send()
+        .await
+        .expect("logout");
+    assert_eq!(out.status(), 303);
+    assert!(sso.me(&browser).await.is_none());
+}
+
+#[actix_web::test]
+async fn first_sso_sign_in_federates_a_csv_person_and_pins_the_object_id() {
+    let sso = sso_app().await;
+    let carl = sso
+        .app
+        .write(|c| lifecycle::create(c, &sso.account.id, person("carl@acme.com"), &csv()))
+        .expect("carl");
+    assert!(!carl.federated);
+    let mut spec = sso.spec("carl@acme.com");
+    spec.object_id = Some("AAAAAAAA-1111-4111-8111-CCCCCCCCCCCC".into());
+    assert_eq!(
+        sso.post(&test_idp::response(&spec, &Key::active()))
+            .await
+            .status(),
+        303
+    );
+    let carl = people::get(
+        &mut sso.app.db.conn().expect("conn"),
+        &sso.account.id,
+        &carl.id,
+    )
+    .expect("carl");
+    assert!(carl.federated);
+    assert_eq!(
+        carl.entra_object_id.as_deref(),
+        Some("aaaaaaaa-1111-4111-8111-cccccccccccc")
+    );
+
+    let mut impostor = sso.spec("carl@acme.com");
+    impostor.object_id = Some("bbbbbbbb-2222-4222-8222-dddddddddddd".into());
+    let refused = sso
+        .post_with(
+            &sso.app.new_browser(),
+            &test_idp::response(&impostor, &Key::active()),
+            None,
+        )
+        .await;
+    assert_eq!(refused.status(), 403);
+    let entry = sso.last_journal();
+    assert_eq!(entry.reason, "object_id_mismatch");
+    assert!(entry.hint.contains("reassigned"), "{}", entry.hint);
+}
+
+#[actix_web::test]
+async fn a_new_tenant_re_pins_on_first_sign_in() {
+    let sso = sso_app().await;
+    assert_eq!(
+        sso.post(&test_idp::response(
+            &sso.spec("ann@acme.com"),
+            &Key::active()
+        ))
+        .await
+        .status(),
+        303
+    );
+    let new_tenant = "99999999-8888-4777-8666-555555555555";
+    let entity = test_idp::entity_id(new_tenant);
+    sso.app
+        .write(|c| {
+            settings::replace_trust(
+                c,
+                &sso.account.id,
+                &entity,
+                "https://login.microsoftonline.com/n/saml2",
+                &[cert(&Key::next())],
+            )
+        })
+        .expect("move tenant");
+    let mut spec = sso.spec("ann@acme.com");
+    spec.tenant = new_tenant.into();
+    spec.issuer = entity;
+    spec.object_id = Some("12121212-3434-4565-8787-909090909090".into());
+    let response = sso
+        .post_with(
+            &sso.app.new_browser(),
+            &test_idp::response(&spec, &Key::next()),
+            None,
+        )
+        .await;
+    assert_eq!(response.status(), 303, "{}", sso.last_journal().detail);
+}
+
+#[actix_web::test]
+async fn people_who_may_not_sign_in_are_refused_with_a_precise_reason() {
+    let sso = sso_app().await;
+    let cases: Vec<(&str, &str)> = vec![
+        ("nobody@acme.com", "unknown_person"),
+        ("ann.lee@acme.com", "nameid_is_mail"),
+    ];
+    for (name_id, reason) in cases {
+        let response = sso
+            .post_with(
+                &sso.app.new_browser(),
+                &test_idp::response(&sso.spec(name_id), &Key::active()),
+                None,
+            )
+            .await;
+        assert_eq!(response.status(), 403);
+        assert_eq!(sso.last_journal().reason, reason, "{name_id}");
+        let page = response.text().await.expect("page");
+        assert!(
+            page.contains(&format!("<code>{reason}</code>")) && !page.contains("<Assertion"),
+            "{page}"
+        );
+    }
+    sso.app
+        .write(|c| {
+            settings::change_sso(
+                c,
+                &sso.account.id,
+                &SsoChange {
+                    nameid_mode: Some(NameIdMode::Mail),
+                    ..SsoChange::default()
+                },
+            )
+        })
+        .expect("mail mode");
+    sso.post_with(
+        &sso.app.new_browser(),
+        &test_idp::response(&sso.spec("ann@acme.com"), &Key::active()),
+        None,
+    )
+    .await;
+    let entry = sso.last_journal();
+    assert_eq!(entry.reason, "nameid_is_upn");
+    assert!(
+        entry
+            .hint
+            .contains("switch the NameID claim in Entra ID to user.mail"),
+        "{}",
+        entry.hint
+    );
+
+    sso.app
+        .write(|c| {
+            settings::change_sso(
+                c,
+                &sso.account.id,
+                &SsoChange {
+                    nameid_mode: Some(NameIdMode::Upn),
+                    ..SsoChange::default()
+                },
+            )
+        })
+        .expect("upn mode");
+    let (account, ann) = (sso.account.id.clone(), sso.ann.id.clone());
+    let admin = gatehouse::directory::history::Actor::admin("a");
+    for reason in ["inactive", "defederated", "released"] {
+        sso.app
+            .write(|c| match reason {
+                "inactive" => lifecycle::set_active(c, &account, &ann, false, &scim()),
+                "defederated" => lifecycle::remove_from_federation(c, &account, &ann, &admin),
+                _ => lifecycle::release(c, &account, &ann, &scim()),
+            })
+            .expect("change ann");
+        let response = sso
+            .post_with(
+                &sso.app.new_browser(),
+                &test_idp::response(&sso.spec("ann@acme.com"), &Key::active()),
+                None,
+            )
+            .await;
+        assert_eq!(response.status(), 403);
+        assert_eq!(sso.last_journal().reason, reason);
+    }
+}
+
+#[actix_web::test]
+async fn sso_off_refuses_sign_in_and_the_login_start() {
+    let sso = sso_app().await;
+    sso.app
+        .write(|c| {
+            settings::change_sso(
+                c,
+                &sso.account.id,
+                &SsoChange {
+                    enabled: Some(false),
+                    ..SsoChange::default()
+                },
+            )
+        })
+        .expect("off");
+    let response = sso
+        .post(&test_idp::response(
+            &sso.spec("ann@acme.com"),
+            &Key::active(),
+        ))
+        .await;
+    assert_eq!(response.status(), 403);
+    assert_eq!(sso.last_journal().reason, "sso_disabled");
+    let start = sso
+        .app
+        .client
+        .get(format!("{}/saml/acme/login", sso.app.address))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(start.status(), 403);
+    let unknown = sso
+        .app
+        .client
+        .get(format!("{}/saml/nope/login", sso.app.address))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(unknown.status(), 404);
+}
+
+#[actix_web::test]
+async fn sp_metadata_names_our_entity_acs_and_wants_signed_assertions() {
+    let sso = sso_app().await;
+    let response = sso
+        .app
+        .client
+        .get(format!("{}/saml/acme/metadata", sso.app.address))
+        .send()
+        .await
+        .expect("metadata");
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/samlmetadata+xml"
+    );
+    let xml = response.text().await.expect("xml");
+    assert!(xml.contains(r#"entityID="http://127.0.0.1/saml/acme""#));
+    assert!(xml.contains(r#"Location="http://127.0.0.1/saml/acme/acs""#));
+    assert!(xml.contains(r#"WantAssertionsSigned="true""#));
+    assert!(xml.contains("urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"));
+    let request = {
+        let r = sso
+            .app
+            .client
+            .get(format!("{}/saml/acme/login", sso.app.address))
+            .send()
+            .await
+            .expect("login");
+        authn_request_of(r.headers()["location"].to_str().expect("location"))
+    };
+    assert!(!request.contains("RequestedAuthnContext"));
+}
+
+#[actix_web::test]
+async fn certificate_rollover_never_breaks_sign_in() {
+    let sso = sso_app().await;
+    let next = sso
+        .app
+        .write(|c| {
+            settings::add_certificate(
+                c,
+                &sso.account.id,
+                &cert(&Key::next()),
+                settings::Role::Next,
+            )
+        })
+        .expect("add next");
+    for key in [Key::active(), Key::next()] {
+        let response = sso
+            .post_with(
+                &sso.app.new_browser(),
+                &test_idp::response(&sso.spec("ann@acme.com"), &key),
+                None,
+            )
+            .await;
+        assert_eq!(
+            response.status(),
+            303,
+            "both trusted: {}",
+            sso.last_journal().detail
+        );
+    }
+    sso.app
+        .write(|c| settings::promote(c, &sso.account.id, &next.id))
+        .expect("promote");
+    let old = settings::certificates(&mut sso.app.db.conn().expect("conn"), &sso.account.id)
+        .expect("certs")
+        .into_iter()
+        .find(|c| c.id != next.id)
+        .expect("old cert");
+    assert_eq!(old.role, "next");
+    sso.app
+        .write(|c| settings::remove_certificate(c, &sso.account.id, &old.id))
+        .expect("remove old");
+    let with_new = sso
+        .post_with(
+            &sso.app.new_browser(),
+            &test_idp::response(&sso.spec("ann@acme.com"), &Key::next()),
+            None,
+        )
+        .await;
+    assert_eq!(with_new.status(), 303);
+    let with_old = sso
+        .post_with(
+            &sso.app.new_browser(),
+            &test_idp::response(&sso.spec("ann@acme.com"), &Key::active()),
+            None,
+        )
+        .await;
+    assert_eq!(with_old.status(), 403);
+    let entry = sso.last_journal();
+    assert_eq!(entry.reason, "unknown_certificate");
+    assert!(entry.hint.contains("renewed in Entra ID"), "{}", entry.hint);
+    let last = sso
+        .app
+        .write(|c| settings::remove_certificate(c, &sso.account.id, &next.id));
+    assert!(
+        last.is_err(),
+        "the last valid certificate cannot go while SSO is on"
+    );
+}
