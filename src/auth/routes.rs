@@ -8,6 +8,19 @@ use super::{session_cookie, sessions};
 use crate::config::Settings;
 use crate::db::Db;
 use crate::error::HttpError;
+use crate::web::pages;
+
+/// The landing page after sign-in: who you are, and a way out.
+#[get("/")]
+pub async fn home(request: HttpRequest, db: web::Data<Db>) -> Result<HttpResponse, HttpError> {
+    let person = match session_cookie::secret_of(&request) {
+        Some(secret) => db.run(move |conn| sessions::find(conn, &secret)).await?,
+        None => None,
+    };
+    let mut context = tera::Context::new();
+    context.insert("person", &person);
+    Ok(pages::page("home.html", &context))
+}
 
 #[get("/api/me")]
 pub async fn me(request: HttpRequest, db: web::Data<Db>) -> Result<HttpResponse, HttpError> {

@@ -10,6 +10,7 @@ static TEMPLATES: LazyLock<Tera> = LazyLock::new(|| {
     tera.add_raw_templates([
         ("base.html", include_str!("../../templates/base.html")),
         ("error.html", include_str!("../../templates/error.html")),
+        ("home.html", include_str!("../../templates/home.html")),
     ])
     .unwrap_or_else(|e| panic!("built-in templates must parse: {e}"));
     tera
@@ -44,6 +45,22 @@ fn render_error(status: StatusCode, message: &str, code: Option<&str>) -> HttpRe
             HttpResponse::build(status)
                 .content_type("text/plain; charset=utf-8")
                 .body(message.to_owned())
+        }
+    }
+}
+
+/// Renders a page for people; a template that fails to render is our bug, shown as a plain 500.
+pub fn page(template: &str, context: &Context) -> HttpResponse {
+    match render(template, context) {
+        Ok(body) => HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .body(body),
+        Err(error) => {
+            log::error!("{template} failed to render: {error}");
+            error_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "This page could not be shown.",
+            )
         }
     }
 }

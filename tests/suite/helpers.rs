@@ -68,11 +68,16 @@ pub struct TestApp {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_at(PUBLIC_URL).await
+}
+
+/// The server believing it is reached at `public_url` (e.g. https behind a proxy).
+pub async fn spawn_app_at(public_url: &str) -> TestApp {
     let store = TestStore::new();
     let settings = Settings {
         store: store.store(),
         bind: "127.0.0.1:0".into(),
-        public_url: PUBLIC_URL.into(),
+        public_url: public_url.into(),
         db_pool_size: 4,
         workers: 1,
     };

@@ -12,3 +12,4 @@ mod lifecycle;
 mod processes;
 mod saml;
 mod saml_attacks;
+mod saml_setup;

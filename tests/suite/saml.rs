@@ -752,3 +752,41 @@ async fn certificate_rollover_never_breaks_sign_in() {
         "the last valid certificate cannot go while SSO is on"
     );
 }
+
+#[actix_web::test]
+async fn behind_https_the_session_cookie_is_secure() {
+    let app = crate::helpers::spawn_app_at("https://gatehouse.example.com").await;
+    let account = app
+        .write(|c| accounts::create(c, "acme", "Acme"))
+        .expect("account");
+    trust(&app, &account, &[cert(&Key::active())]);
+    app.write(|c| {
+        settings::change_sso(
+            c,
+            &account.id,
+            &SsoChange {
+                enabled: Some(true),
+                ..SsoChange::default()
+            },
+        )
+    })
+    .expect("sso on");
+    app.write(|c| lifecycle::provision(c, &account.id, person("ann@acme.com"), true, &scim()))
+        .expect("ann");
+    let spec = Spec::new("https://gatehouse.example.com/saml/acme", "ann@acme.com");
+    let response = app
+        .client
+        .post(format!("{}/saml/acme/acs", app.address))
+        .form(&[(
+            "SAMLResponse",
+            test_idp::encode(&test_idp::response(&spec, &Key::active())),
+        )])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(response.status(), 303);
+    let cookie = response.headers()["set-cookie"].to_str().expect("cookie");
+    assert!(cookie.contains("; Secure"), "{cookie}");
+    let hsts = response.headers().get("strict-transport-security");
+    assert!(hsts.is_some(), "HSTS behind https");
+}
