@@ -9,5 +9,6 @@ pub mod directory;
 pub mod error;
 pub mod idp;
 pub mod saml;
+pub mod scim;
 pub mod startup;
 pub mod web;

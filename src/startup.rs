@@ -64,6 +64,7 @@ fn serve(listener: TcpListener, db: Db, settings: Settings) -> Result<Server, Er
             .app_data(settings.clone())
             .service(web::health::healthz)
             .configure(crate::saml::routes)
+            .configure(crate::scim::routes)
             .service(crate::auth::routes::home)
             .service(crate::auth::routes::me)
             .service(crate::auth::routes::logout)

@@ -3,6 +3,7 @@
 
 pub mod journal;
 pub mod routes;
+pub mod scim_tokens;
 pub mod session_cookie;
 pub mod sessions;
 pub mod tokens;

@@ -62,6 +62,17 @@ pub fn run(command: AccountCommand, db: &Db) -> Result<(), Error> {
             }
             eprintln!("{} now trusts {entity_id}", account.slug);
         }
+        AccountCommand::ScimToken { slug } => {
+            let account = accounts::by_slug(&mut conn, &slug)?;
+            let token = db::write(&mut conn, |c| {
+                crate::auth::scim_tokens::issue(c, &account.id)
+            })?;
+            eprintln!(
+                "new SCIM token for {} (the previous one no longer works); paste it into Entra as the Secret Token",
+                account.slug
+            );
+            println!("{token}");
+        }
         AccountCommand::Sso {
             slug,
             state,

@@ -67,6 +67,9 @@ pub enum AccountCommand {
         #[arg(long)]
         cert: Option<PathBuf>,
     },
+    /// Make a new SCIM bearer token for Entra's provisioning; prints it once. The old one stops
+    /// working.
+    ScimToken { slug: String },
     /// Turn SSO on or off and set how NameIDs are matched.
     Sso {
         slug: String,

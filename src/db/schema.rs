@@ -151,6 +151,47 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    scim_tokens (account_id) {
+        account_id -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    scim_groups (id) {
+        id -> Text,
+        account_id -> Text,
+        display_name -> Text,
+        display_name_key -> Text,
+        external_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    scim_group_members (group_id, employee_id) {
+        group_id -> Text,
+        employee_id -> Text,
+    }
+}
+
+diesel::table! {
+    provisioning_log (id) {
+        id -> Text,
+        account_id -> Text,
+        at -> Timestamp,
+        method -> Text,
+        path -> Text,
+        employee_id -> Nullable<Text>,
+        outcome -> Text,
+        status -> Integer,
+        detail -> Text,
+    }
+}
+
 diesel::joinable!(employees -> accounts (account_id));
 diesel::joinable!(employee_history -> employees (employee_id));
 diesel::joinable!(credentials -> employees (employee_id));
@@ -158,6 +199,8 @@ diesel::joinable!(department_approvers -> employees (employee_id));
 diesel::joinable!(sessions -> employees (employee_id));
 diesel::joinable!(idp_certificates -> accounts (account_id));
 diesel::joinable!(entra_pins -> employees (employee_id));
+diesel::joinable!(scim_group_members -> scim_groups (group_id));
+diesel::joinable!(scim_group_members -> employees (employee_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
@@ -171,4 +214,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     saml_replay,
     entra_pins,
     login_journal,
+    scim_tokens,
+    scim_groups,
+    scim_group_members,
+    provisioning_log,
 );

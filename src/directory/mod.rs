@@ -11,6 +11,7 @@ pub mod error;
 pub mod history;
 pub mod keys;
 pub mod lifecycle;
+pub mod provisioning_log;
 pub mod sessions;
 
 pub use error::DirectoryError;

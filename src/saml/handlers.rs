@@ -3,7 +3,6 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use futures_util::StreamExt;
 use serde::Deserialize;
 
 use super::acs::{AcsResult, MAX_FORM_BYTES, Posted, consume};
@@ -13,6 +12,7 @@ use crate::config::Settings;
 use crate::db::{self, Db};
 use crate::directory::accounts;
 use crate::error::HttpError;
+use crate::web::body::{BodyError, read_limited};
 use crate::web::pages;
 
 #[get("/saml/{slug}/metadata")]
@@ -97,29 +97,28 @@ struct AcsForm {
 pub async fn acs(
     request: HttpRequest,
     slug: web::Path<String>,
-    mut payload: web::Payload,
+    payload: web::Payload,
     db: web::Data<Db>,
     settings: web::Data<Settings>,
 ) -> Result<HttpResponse, HttpError> {
-    let mut body = web::BytesMut::new();
-    let mut oversized = false;
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| {
-            HttpError::BadRequest(format!("the request body could not be read: {e}"))
-        })?;
-        if body.len() + chunk.len() > MAX_FORM_BYTES {
-            oversized = true;
-            break;
+    let (form, oversized) = match read_limited(payload, MAX_FORM_BYTES).await {
+        Ok(body) => (
+            serde_urlencoded::from_bytes::<AcsForm>(&body)
+                .map_err(|_| HttpError::BadRequest("The sign-in form could not be read.".into()))?,
+            false,
+        ),
+        Err(BodyError::TooLarge) => (
+            AcsForm {
+                saml_response: None,
+                relay_state: None,
+            },
+            true,
+        ),
+        Err(BodyError::Unreadable(e)) => {
+            return Err(HttpError::BadRequest(format!(
+                "The sign-in form could not be read: {e}"
+            )));
         }
-        body.extend_from_slice(&chunk);
-    }
-    let form: AcsForm = match oversized {
-        true => AcsForm {
-            saml_response: None,
-            relay_state: None,
-        },
-        false => serde_urlencoded::from_bytes(&body)
-            .map_err(|_| HttpError::BadRequest("The sign-in form could not be read.".into()))?,
     };
     let posted = Posted {
         saml_response: form.saml_response,

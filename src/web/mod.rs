@@ -2,6 +2,7 @@
 //! the pages every feature shares (error page).
 
 pub mod assets;
+pub mod body;
 pub mod headers;
 pub mod health;
 pub mod logging;

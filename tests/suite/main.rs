@@ -13,3 +13,4 @@ mod processes;
 mod saml;
 mod saml_attacks;
 mod saml_setup;
+mod scim;

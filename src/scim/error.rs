@@ -1,0 +1,145 @@
+//! SCIM errors (RFC 7644 section 3.12): `status` as a string, a `scimType` where one applies,
+//! and a detail that names the attribute at fault.
+
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+use serde_json::{Value, json};
+
+use crate::directory::DirectoryError;
+
+pub const ERROR_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
+pub const CONTENT_TYPE: &str = "application/scim+json";
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{status} {scim_type:?}: {detail}")]
+pub struct ScimError {
+    pub status: u16,
+    pub scim_type: Option<&'static str>,
+    pub detail: String,
+}
+
+impl ScimError {
+    fn new(status: u16, scim_type: Option<&'static str>, detail: impl Into<String>) -> ScimError {
+        ScimError {
+            status,
+            scim_type,
+            detail: detail.into(),
+        }
+    }
+
+    pub fn syntax(detail: impl Into<String>) -> ScimError {
+        ScimError::new(400, Some("invalidSyntax"), detail)
+    }
+
+    pub fn value(detail: impl Into<String>) -> ScimError {
+        ScimError::new(400, Some("invalidValue"), detail)
+    }
+
+    pub fn filter(detail: impl Into<String>) -> ScimError {
+        ScimError::new(400, Some("invalidFilter"), detail)
+    }
+
+    pub fn path(detail: impl Into<String>) -> ScimError {
+        ScimError::new(400, Some("invalidPath"), detail)
+    }
+
+    pub fn no_target(detail: impl Into<String>) -> ScimError {
+        ScimError::new(400, Some("noTarget"), detail)
+    }
+
+    pub fn uniqueness(detail: impl Into<String>) -> ScimError {
+        ScimError::new(409, Some("uniqueness"), detail)
+    }
+
+    pub fn not_found(detail: impl Into<String>) -> ScimError {
+        ScimError::new(404, None, detail)
+    }
+
+    pub fn unauthorized() -> ScimError {
+        ScimError::new(401, None, "a valid bearer token is required")
+    }
+
+    pub fn method_not_allowed() -> ScimError {
+        ScimError::new(405, None, "this method is not allowed on this resource")
+    }
+
+    pub fn too_large(limit: usize) -> ScimError {
+        ScimError::new(
+            413,
+            None,
+            format!("the request body is larger than {limit} bytes"),
+        )
+    }
+
+    pub fn unavailable() -> ScimError {
+        ScimError::new(503, None, "the directory is unavailable, try again")
+    }
+
+    pub fn body(&self) -> Value {
+        let mut body = json!({
+            "schemas": [ERROR_SCHEMA],
+            "status": self.status.to_string(),
+            "detail": self.detail,
+        });
+        if let Some(scim_type) = self.scim_type {
+            body["scimType"] = json!(scim_type);
+        }
+        body
+    }
+
+    pub fn response(&self) -> HttpResponse {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::BAD_REQUEST);
+        let mut builder = HttpResponse::build(status);
+        if self.status == 401 {
+            builder.insert_header(("WWW-Authenticate", "Bearer"));
+        }
+        builder
+            .content_type(CONTENT_TYPE)
+            .body(self.body().to_string())
+    }
+}
+
+impl From<DirectoryError> for ScimError {
+    fn from(error: DirectoryError) -> Self {
+        match error {
+            DirectoryError::NotFound { what } => ScimError::not_found(format!("{what} not found")),
+            DirectoryError::Conflict { field, value } => ScimError::uniqueness(format!(
+                "{} {value:?} is already used by another user",
+                scim_name(field)
+            )),
+            DirectoryError::Invalid { field, message } => {
+                ScimError::value(format!("{}: {message}", scim_name(field)))
+            }
+            DirectoryError::Refused(message) => ScimError::value(message),
+            DirectoryError::Db(db) => {
+                log::error!("scim: database error: {db}");
+                ScimError::unavailable()
+            }
+        }
+    }
+}
+
+impl From<crate::db::DbError> for ScimError {
+    fn from(error: crate::db::DbError) -> Self {
+        DirectoryError::Db(error).into()
+    }
+}
+
+impl From<diesel::result::Error> for ScimError {
+    fn from(error: diesel::result::Error) -> Self {
+        DirectoryError::from(error).into()
+    }
+}
+
+/// Our field names as SCIM attribute names, for messages Entra's logs show to admins.
+fn scim_name(field: &str) -> &str {
+    match field {
+        "user_name" => "userName",
+        "email" => "emails[type eq \"work\"].value",
+        "given_name" => "name.givenName",
+        "family_name" => "name.familyName",
+        "manager" => "manager",
+        "display_name" => "displayName",
+        other => other,
+    }
+}

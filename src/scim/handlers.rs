@@ -1,0 +1,496 @@
+//! HTTP for SCIM: authenticate the bearer token, run one operation in one blocking call (in a
+//! transaction when it writes), record it in the provisioning log, answer in SCIM JSON.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::Value;
+
+use super::error::{CONTENT_TYPE, ScimError};
+use super::users::{ListQuery, Reply};
+use super::{discovery, groups, users};
+use crate::auth::scim_tokens;
+use crate::config::Settings;
+use crate::db::{self, Db, DbConnection};
+use crate::directory::accounts::{self, Account};
+use crate::directory::provisioning_log::{self, Request};
+use crate::web::body::{BodyError, read_limited};
+
+/// Request bodies are capped: Entra's largest (a group with many members) stay well below.
+pub const MAX_BODY_BYTES: usize = 512 * 1024;
+
+fn bearer(request: &HttpRequest) -> Option<String> {
+    let header = request.headers().get("authorization")?.to_str().ok()?;
+    let (scheme, token) = header.trim().split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_owned())
+}
+
+async fn run<F>(
+    request: &HttpRequest,
+    db: &Db,
+    settings: &Settings,
+    writes: bool,
+    subject: Option<String>,
+    operation: F,
+) -> HttpResponse
+where
+    F: FnOnce(&mut DbConnection, &Account, &str) -> Result<Reply, ScimError> + Send + 'static,
+{
+    let token = bearer(request);
+    let method = request.method().to_string();
+    let path = request.path().to_owned();
+    let base = format!("{}/scim/v2", settings.public_url);
+    let outcome = db
+        .run(move |conn| -> Result<Result<Reply, ScimError>, ScimError> {
+            let account_id = match token {
+                Some(token) => scim_tokens::account_of(conn, &token)?,
+                None => None,
+            };
+            let Some(account_id) = account_id else {
+                return Ok(Err(ScimError::unauthorized()));
+            };
+            let account = accounts::by_id(conn, &account_id)?;
+            let outcome = match writes {
+                true => db::write(conn, |c| operation(c, &account, &base)),
+                false => operation(conn, &account, &base),
+            };
+            let (status, employee, detail) = match &outcome {
+                Ok(reply) => (
+                    reply.status,
+                    reply.employee_id.clone().or(subject),
+                    String::new(),
+                ),
+                Err(error) => (error.status, subject, error.detail.clone()),
+            };
+            let entry = Request {
+                method: &method,
+                path: &path,
+                employee_id: employee.as_deref(),
+                status,
+                detail: &detail,
+            };
+            if let Err(error) =
+                db::write(conn, |c| provisioning_log::record(c, &account.id, &entry))
+            {
+                log::warn!("scim: the provisioning log could not be written: {error}");
+            }
+            Ok(outcome)
+        })
+        .await;
+    match outcome.and_then(|inner| inner) {
+        Ok(reply) => respond(reply),
+        Err(error) => error.response(),
+    }
+}
+
+fn respond(reply: Reply) -> HttpResponse {
+    let mut builder =
+        HttpResponse::build(StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK));
+    if let Some(location) = &reply.location {
+        builder.insert_header(("Location", location.as_str()));
+    }
+    match reply.body {
+        Some(body) => builder.content_type(CONTENT_TYPE).body(body.to_string()),
+        None => builder.finish(),
+    }
+}
+
+async fn json_body(payload: web::Payload) -> Result<Value, ScimError> {
+    let bytes = read_limited(payload, MAX_BODY_BYTES)
+        .await
+        .map_err(|e| match e {
+            BodyError::TooLarge => ScimError::too_large(MAX_BODY_BYTES),
+            BodyError::Unreadable(e) => {
+                ScimError::syntax(format!("the body could not be read: {e}"))
+            }
+        })?;
+    serde_json::from_slice(&bytes)
+        .map_err(|e| ScimError::syntax(format!("the body is not valid JSON: {e}")))
+}
+
+type Query = web::Query<ListQuery>;
+
+fn query(request: &HttpRequest) -> ListQuery {
+    web::Query::<ListQuery>::from_query(request.query_string())
+        .map(|q| q.into_inner())
+        .unwrap_or_default()
+}
+
+async fn list_users(
+    request: HttpRequest,
+    db: web::Data<Db>,
+    settings: web::Data<Settings>,
+) -> HttpResponse {
+    let q = query(&request);
+    run(&request, &db, &settings, false, None, move |c, a, base| {
+        users::list(c, a, &q, base)
+    })
+    .await
+}
+
+async fn create_user(
+    request: HttpRequest,
+    payload: web::Payload,
+    db: web::Data<Db>,
+    settings: web::Data<Settings>,
+) -> HttpResponse {
+    match json_body(payload).await {
+        Ok(body) => {
+            run(&request, &db, &settings, true, None, move |c, a, base| {
+                users::create(c, a, &body, base)
+            })
+            .await
+        }
+        Err(error) => {
+            run(&request, &db, &settings, false, None, move |_, _, _| {
+                Err(error)
+            })
+            .await
+        }
+    }
+}
+
+async fn get_user(
+    request: HttpRequest,
+    id: web::Path<String>,
+    db: web::Data<Db>,
+    settings: web::Data<Settings>,
+) -> HttpResponse {
+    let (id, q) = (id.into_inner(), query(&request));
+    run(
+        &request,
+        &db,
+        &settings,
+        false,
+        Some(id.clone()),
+        move |c, a, base| users::get(c, a, &id, &q, base),
+    )
+    .await
+}
+
+async fn put_user(
+    request: HttpRequest,
+    id: web::Path<String>,
+    payload: web::Payload,
+    db: web::Data<Db>,
+    settings: web::Data<Settings>,
+) -> HttpResponse {
+    let id = id.into_inner();
+    let body = json_body(payload).await;
+    run(
+        &request,
+        &db,
+        &settings,
+        true,
+        Some(id.clone()),
+        move |c, a, base| users::replace(c, a, &id, &body?, base),
+    )
+    .await
+}
+
+async fn patch_user(
+    request: HttpRequest,
+    id: web::Path<String>,
+    payload: web::Payload,
+    db: web::Data<Db>,
+    settings: web::Data<Settings>,
+) -> HttpResponse {
+    let id = id.into_inner();
+    let body = json_body(payload).await;
+    run(
+        &request,
+        &db,
+        &settings,
+        true,
+        Some(id.clone()),
+        move |c, a, base| users::patch(c, a, &id, &body?, base),
+    )
+    .await
+}
+
+async fn delete_user(
+    request: HttpRequest,
+    id: web::Path<String>,
+    db: web::Data<Db>,
+    settings: web::Data<Settings>,
+) -> HttpResponse {
+    let id = id.into_inner();
+    run(
+        &request,
+        &db,
+        &settings,
+        true,
+        Some(id.clone()),
+        move |c, a, _| users::delete(c, a, &id),
+    )
+    .await
+}
+
+async fn search_users(
+    request: HttpRequest,
+    payload: web::Payload,
+    db: web::Data<Db>,
+    settings: web::Data<Settings>,
+) -> HttpResponse {
+    let body = json_body(payload).await;
+    run(&request, &db, &settings, false, None, move |c, a, base| {
+        users::list(c, a, &ListQuery::from_search(&body?)?, base)
+    })
+    .await
+}
+
+async fn search_groups(
+    request: HttpRequest,
+    payload: web::Payload,
+    db: web::Data<Db>,
+    settings: web::Data<Settings>,
+) -> HttpResponse {
+    let body = json_body(payload).await;
+    run(&request, &db, &settings, false, None, move |c, a, base| {
+        groups::list(c, a, &ListQuery::from_search(&body?)?, base)
+    })
+    .await
+}
+
+/// Root search across Users and Groups: each type answers the filter it understands.
+async fn search_all(
+    request: HttpRequest,
+    payload: web::Payload,
+    db: web::Data<Db>,
+    settings: web::Data<Settings>,
+) -> HttpResponse {
+    let body = json_body(payload).await;
+    run(&request, &db, &settings, false, None, move |c, a, base| {
+        let query = ListQuery::from_search(&body?)?;
+        let everything = ListQuery {
+            start_index: Some(1),
+            count: Some(users::MAX_PAGE),
+            ..ListQuery {
+                filter: query.filter.clone(),
+                attributes: query.attributes.clone(),
+                excluded_attributes: query.excluded_attributes.clone(),
+                ..ListQuery::default()
+            }
+        };
+        let mut found = Vec::new();
+        let mut first_error = None;
+        for outcome in [
+            users::list(c, a, &everything, base),
+            groups::list(c, a, &everything, base),
+        ] {
+            match outcome {
+                Ok(reply) => found.extend(
+                    reply
+                        .body
+                        .and_then(|b| b["Resources"].as_array().cloned())
+                        .unwrap_or_default(),
+                ),
+                Err(error) => first_error = first_error.or(Some(error)),
+            }
+        }
+        if let (true, Some(error)) = (found.is_empty(), first_error) {
+            return Err(error);
+        }
+        let start = query.start_index.unwrap_or(1).max(1) as usize;
+        let count = query.count.unwrap_or(100).clamp(0, users::MAX_PAGE) as usize;
+        let total = found.len();
+        let page: Vec<Value> = found.into_iter().skip(start - 1).take(count).collect();
+        Ok(Reply::json(
+            200,
+            serde_json::json!({
+                "schemas": [super::resource::LIST], "totalResults": total, "startIndex": start,
+                "itemsPerPage": page.len(), "Resources": page,
+            }),
+        ))
+    })
+    .await
+}
+
+async fn list_groups(
+    request: HttpRequest,
+    db: web::Data<Db>,
+    settings: web::Data<Settings>,
+) -> HttpResponse {
+    let q = query(&request);
+    run(&request, &db, &settings, false, None, move |c, a, base| {
+        groups::list(c, a, &q, base)
+    })
+    .await
+}
+
+async fn create_group(
+    request: HttpRequest,
+    payload: web::Payload,
+    db: web::Data<Db>,
+    settings: web::Data<Settings>,
+) -> HttpResponse {
+    let body = json_body(payload).await;
+    run(&request, &db, &settings, true, None, move |c, a, base| {
+        groups::create(c, a, &body?, base)
+    })
+    .await
+}
+
+async fn get_group(
+    request: HttpRequest,
+    id: web::Path<String>,
+    db: web::Data<Db>,
+    settings: web::Data<Settings>,
+) -> HttpResponse {
+    let (id, q) = (id.into_inner(), query(&request));
+    run(&request, &db, &settings, false, None, move |c, a, base| {
+        groups::get(c, a, &id, &q, base)
+    })
+    .await
+}
+
+async fn put_group(
+    request: HttpRequest,
+    id: web::Path<String>,
+    payload: web::Payload,
+    db: web::Data<Db>,
+    settings: web::Data<Settings>,
+) -> HttpResponse {
+    let id = id.into_inner();
+    let body = json_body(payload).await;
+    run(&request, &db, &settings, true, None, move |c, a, base| {
+        groups::replace(c, a, &id, &body?, base)
+    })
+    .await
+}
+
+async fn patch_group(
+    request: HttpRequest,
+    id: web::Path<String>,
+    payload: web::Payload,
+    db: web::Data<Db>,
+    settings: web::Data<Settings>,
+) -> HttpResponse {
+    let id = id.into_inner();
+    let body = json_body(payload).await;
+    run(&request, &db, &settings, true, None, move |c, a, base| {
+        groups::patch(c, a, &id, &body?, base)
+    })
+    .await
+}
+
+async fn delete_group(
+    request: HttpRequest,
+    id: web::Path<String>,
+    db: web::Data<Db>,
+    settings: web::Data<Settings>,
+) -> HttpResponse {
+    let id = id.into_inner();
+    run(&request, &db, &settings, true, None, move |c, a, _| {
+        groups::delete(c, a, &id)
+    })
+    .await
+}
+
+async fn discovery_doc(
+    request: HttpRequest,
+    db: web::Data<Db>,
+    settings: web::Data<Settings>,
+) -> HttpResponse {
+    let path = request.match_info().get("id").map(str::to_owned);
+    let kind = request
+        .path()
+        .trim_start_matches("/scim/v2/")
+        .split('/')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    run(&request, &db, &settings, false, None, move |_, _, base| {
+        let (all, key) = match kind.as_str() {
+            "ServiceProviderConfig" => {
+                return Ok(Reply::json(200, discovery::service_provider_config(base)));
+            }
+            "Schemas" => (discovery::schemas(base), "id"),
+            _ => (discovery::resource_types(base), "id"),
+        };
+        match path {
+            None => Ok(Reply::json(200, discovery::list(all))),
+            Some(id) => all
+                .into_iter()
+                .find(|r| r[key].as_str() == Some(id.as_str()))
+                .map(|r| Reply::json(200, r))
+                .ok_or_else(|| ScimError::not_found(format!("{kind}/{id} not found"))),
+        }
+    })
+    .await
+}
+
+async fn not_allowed() -> HttpResponse {
+    ScimError::method_not_allowed().response()
+}
+
+async fn not_found(request: HttpRequest) -> HttpResponse {
+    ScimError::not_found(format!("there is no SCIM endpoint at {}", request.path())).response()
+}
+
+pub fn routes(config: &mut web::ServiceConfig) {
+    let _: Option<Query> = None;
+    config.service(
+        web::scope("/scim/v2")
+            .service(
+                web::resource("/Users")
+                    .route(web::get().to(list_users))
+                    .route(web::post().to(create_user))
+                    .default_service(web::to(not_allowed)),
+            )
+            .service(
+                web::resource("/Users/.search")
+                    .route(web::post().to(search_users))
+                    .default_service(web::to(not_allowed)),
+            )
+            .service(
+                web::resource("/Groups/.search")
+                    .route(web::post().to(search_groups))
+                    .default_service(web::to(not_allowed)),
+            )
+            .service(
+                web::resource("/.search")
+                    .route(web::post().to(search_all))
+                    .default_service(web::to(not_allowed)),
+            )
+            .service(
+                web::resource("/Users/{id}")
+                    .route(web::get().to(get_user))
+                    .route(web::put().to(put_user))
+                    .route(web::patch().to(patch_user))
+                    .route(web::delete().to(delete_user))
+                    .default_service(web::to(not_allowed)),
+            )
+            .service(
+                web::resource("/Groups")
+                    .route(web::get().to(list_groups))
+                    .route(web::post().to(create_group))
+                    .default_service(web::to(not_allowed)),
+            )
+            .service(
+                web::resource("/Groups/{id}")
+                    .route(web::get().to(get_group))
+                    .route(web::put().to(put_group))
+                    .route(web::patch().to(patch_group))
+                    .route(web::delete().to(delete_group))
+                    .default_service(web::to(not_allowed)),
+            )
+            .service(
+                web::resource("/ServiceProviderConfig")
+                    .route(web::get().to(discovery_doc))
+                    .default_service(web::to(not_allowed)),
+            )
+            .service(
+                web::resource(["/Schemas", "/ResourceTypes"])
+                    .route(web::get().to(discovery_doc))
+                    .default_service(web::to(not_allowed)),
+            )
+            .service(
+                web::resource(["/Schemas/{id}", "/ResourceTypes/{id}"])
+                    .route(web::get().to(discovery_doc))
+                    .default_service(web::to(not_allowed)),
+            )
+            .default_service(web::to(not_found)),
+    );
+}
