@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(pkg-config libssl-dev libpq-dev libclang-dev libxml2-dev libxmlsec1-dev)
 if [[ "${1:-}" == "--test" ]]; then
-    packages+=(postgresql)
+    packages+=(postgresql python3-venv)
 fi
 
 missing=()

@@ -19,6 +19,9 @@ fi
 echo "== tests on SQLite" >&2
 TEST_DATABASE_URL="" run_tests
 
+echo "== SCIM outside judge (scim2-tester)" >&2
+bash scripts/scim-judge.sh
+
 echo "== tests on PostgreSQL" >&2
 source scripts/lib/postgres.sh
 start_postgres
