@@ -53,6 +53,8 @@ impl Application {
 
 fn serve(listener: TcpListener, db: Db, settings: Settings) -> Result<Server, Error> {
     let https = settings.is_https();
+    let log_writer =
+        actix_web::web::Data::new(crate::scim::log_writer::LogWriter::start(db.clone()));
     let db = actix_web::web::Data::new(db);
     let settings = actix_web::web::Data::new(settings.clone());
     let workers = settings.workers;
@@ -62,6 +64,7 @@ fn serve(listener: TcpListener, db: Db, settings: Settings) -> Result<Server, Er
             .wrap(web::logging::request_logger())
             .app_data(db.clone())
             .app_data(settings.clone())
+            .app_data(log_writer.clone())
             .service(web::health::healthz)
             .configure(crate::saml::routes)
             .configure(crate::scim::routes)

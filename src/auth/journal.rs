@@ -83,7 +83,7 @@ pub struct Entry {
 pub fn recent(conn: &mut DbConnection, account_id: &str, limit: i64) -> Result<Vec<Entry>> {
     Ok(j::table
         .filter(j::account_id.eq(account_id))
-        .order(j::id.desc())
+        .order((j::at.desc(), j::id.desc()))
         .limit(limit)
         .select(Entry::as_select())
         .load(conn)?)

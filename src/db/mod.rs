@@ -48,8 +48,13 @@ pub enum DbError {
     Query(#[from] diesel::result::Error),
 }
 
+/// SQLite has one writer at a time. Writers of this process queue here, in order, instead of in
+/// SQLite's busy handler, which sleeps with backoff (up to 100 ms a turn) and makes tail latency
+/// under load. Other processes (the CLI, a second server) still meet the busy timeout.
+static SQLITE_WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Runs `f` in one write transaction. On SQLite it starts with `BEGIN IMMEDIATE`, so two writers
-/// queue on the busy timeout instead of failing on a read-to-write lock upgrade.
+/// queue instead of failing on a read-to-write lock upgrade.
 pub fn write<T, E>(
     conn: &mut DbConnection,
     f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
@@ -57,6 +62,15 @@ pub fn write<T, E>(
 where
     E: From<diesel::result::Error>,
 {
+    let _turn = match conn {
+        // A writer that panicked leaves nothing half-done here (its transaction rolled back).
+        DbConnection::Sqlite(_) => Some(
+            SQLITE_WRITER
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()),
+        ),
+        DbConnection::Pg(_) => None,
+    };
     match conn {
         DbConnection::Sqlite(c) => {
             AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?

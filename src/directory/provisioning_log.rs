@@ -57,7 +57,7 @@ pub struct Entry {
 pub fn recent(conn: &mut DbConnection, account_id: &str, limit: i64) -> Result<Vec<Entry>> {
     Ok(p::table
         .filter(p::account_id.eq(account_id))
-        .order(p::id.desc())
+        .order((p::at.desc(), p::id.desc()))
         .limit(limit)
         .select(Entry::as_select())
         .load(conn)?)

@@ -6,6 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::Value;
 
 use super::error::{CONTENT_TYPE, ScimError};
+use super::log_writer::{Line, LogWriter};
 use super::users::{ListQuery, Reply};
 use super::{discovery, groups, users};
 use crate::auth::scim_tokens;
@@ -38,6 +39,9 @@ where
     F: FnOnce(&mut DbConnection, &Account, &str) -> Result<Reply, ScimError> + Send + 'static,
 {
     let token = bearer(request);
+    let log_writer = request
+        .app_data::<web::Data<LogWriter>>()
+        .map(|w| w.get_ref().clone());
     let method = request.method().to_string();
     let path = request.path().to_owned();
     let base = format!("{}/scim/v2", settings.public_url);
@@ -51,28 +55,63 @@ where
                 return Ok(Err(ScimError::unauthorized()));
             };
             let account = accounts::by_id(conn, &account_id)?;
-            let outcome = match writes {
-                true => db::write(conn, |c| operation(c, &account, &base)),
-                false => operation(conn, &account, &base),
-            };
-            let (status, employee, detail) = match &outcome {
+            let summary = |outcome: &Result<Reply, ScimError>| match outcome {
                 Ok(reply) => (
                     reply.status,
-                    reply.employee_id.clone().or(subject),
+                    reply.employee_id.clone().or(subject.clone()),
                     String::new(),
                 ),
-                Err(error) => (error.status, subject, error.detail.clone()),
+                Err(error) => (error.status, subject.clone(), error.detail.clone()),
             };
-            let entry = Request {
-                method: &method,
-                path: &path,
-                employee_id: employee.as_deref(),
-                status,
-                detail: &detail,
+            let record =
+                |c: &mut DbConnection,
+                 (status, employee, detail): (u16, Option<String>, String)| {
+                    let entry = Request {
+                        method: &method,
+                        path: &path,
+                        employee_id: employee.as_deref(),
+                        status,
+                        detail: &detail,
+                    };
+                    provisioning_log::record(c, &account.id, &entry)
+                };
+            // A change and its log line commit together; a refused change is rolled back and
+            // its log line written on its own.
+            let outcome = match writes {
+                true => db::write(conn, |c| {
+                    let reply = operation(c, &account, &base)?;
+                    record(
+                        c,
+                        (
+                            reply.status,
+                            reply.employee_id.clone().or_else(|| subject.clone()),
+                            String::new(),
+                        ),
+                    )?;
+                    Ok(reply)
+                }),
+                false => operation(conn, &account, &base),
             };
-            if let Err(error) =
-                db::write(conn, |c| provisioning_log::record(c, &account.id, &entry))
-            {
+            let logged = match (&outcome, writes) {
+                (Ok(_), true) => Ok(()),
+                (_, true) => db::write(conn, |c| record(c, summary(&outcome))),
+                (_, false) => {
+                    let (status, employee_id, detail) = summary(&outcome);
+                    let Some(log_writer) = &log_writer else {
+                        return Ok(outcome);
+                    };
+                    log_writer.send(Line {
+                        account_id: account.id.clone(),
+                        method: method.clone(),
+                        path: path.clone(),
+                        employee_id,
+                        status,
+                        detail,
+                    });
+                    Ok(())
+                }
+            };
+            if let Err(error) = logged {
                 log::warn!("scim: the provisioning log could not be written: {error}");
             }
             Ok(outcome)

@@ -7,6 +7,7 @@ pub mod filter;
 pub mod groups;
 pub mod handlers;
 pub mod input;
+pub mod log_writer;
 pub mod patch;
 pub mod resource;
 pub mod users;

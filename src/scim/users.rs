@@ -131,7 +131,6 @@ pub fn list(
         }
         Ok(condition)
     };
-    let total: i64 = e::table.filter(condition()?).count().get_result(conn)?;
     let start = query.start_index.unwrap_or(1).max(1);
     let count = query.count.unwrap_or(100).clamp(0, MAX_PAGE);
     let people: Vec<Employee> = match count {
@@ -143,6 +142,11 @@ pub fn list(
             .limit(count)
             .select(Employee::as_select())
             .load(conn)?,
+    };
+    // A first page that is not full is the whole match (Entra's matching filters): no count.
+    let total: i64 = match start == 1 && (people.len() as i64) < count {
+        true => people.len() as i64,
+        false => e::table.filter(condition()?).count().get_result(conn)?,
     };
     let resources: Vec<Value> = people
         .iter()
