@@ -26,6 +26,8 @@ pub struct Settings {
     pub public_url: String,
     pub db_pool_size: u32,
     pub workers: usize,
+    /// Days the provisioning log keeps its lines.
+    pub provisioning_log_days: u32,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://gatehouse.db";
@@ -54,6 +56,11 @@ impl Settings {
                 "GATEHOUSE_WORKERS",
                 std::thread::available_parallelism().map_or(2, |n| n.get()) as u32,
             )? as usize,
+            provisioning_log_days: number(
+                &get("GATEHOUSE_PROVISIONING_LOG_DAYS")?,
+                "GATEHOUSE_PROVISIONING_LOG_DAYS",
+                90,
+            )?,
         })
     }
 

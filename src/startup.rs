@@ -33,6 +33,7 @@ impl Application {
             .local_addr()
             .map_err(|e| Error::io("cannot read the listening address", e))?
             .port();
+        spawn_housekeeping(db.clone(), settings.provisioning_log_days);
         let server = serve(listener, db.clone(), settings)?;
         Ok(Application { port, db, server })
     }
@@ -49,6 +50,30 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// Hourly clean-up, safe on every instance at once (plain deletes of expired rows).
+fn spawn_housekeeping(db: Db, log_days: u32) {
+    actix_web::rt::spawn(async move {
+        let mut hourly = actix_web::rt::time::interval(Duration::from_secs(3600));
+        loop {
+            hourly.tick().await;
+            let purged = db
+                .run(move |conn| {
+                    crate::db::write(conn, |c| {
+                        crate::directory::provisioning_log::purge(c, log_days)
+                    })
+                })
+                .await;
+            match purged {
+                Ok(0) => {}
+                Ok(n) => {
+                    log::info!("purged {n} provisioning log line(s) older than {log_days} days")
+                }
+                Err(error) => log::warn!("provisioning log purge failed: {error}"),
+            }
+        }
+    });
 }
 
 fn serve(listener: TcpListener, db: Db, settings: Settings) -> Result<Server, Error> {

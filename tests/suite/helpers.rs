@@ -80,6 +80,7 @@ pub async fn spawn_app_at(public_url: &str) -> TestApp {
         public_url: public_url.into(),
         db_pool_size: 4,
         workers: 1,
+        provisioning_log_days: 90,
     };
     let app = Application::build(settings).expect("application builds");
     let address = format!("http://127.0.0.1:{}", app.port());

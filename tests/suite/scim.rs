@@ -623,3 +623,34 @@ async fn every_request_lands_in_the_provisioning_log_without_secrets() {
         "no token in the log"
     );
 }
+
+#[actix_web::test]
+async fn the_provisioning_log_forgets_lines_past_retention() {
+    let s = scim_app().await;
+    s.call("POST", "/Users", Some(entra_user("ann@acme.com", "a")))
+        .await;
+    s.call("POST", "/Users", Some(entra_user("bob@acme.com", "b")))
+        .await;
+    let old = gatehouse::directory::clock::now() - chrono::Duration::days(40);
+    {
+        use diesel::prelude::*;
+        use gatehouse::db::schema::provisioning_log as p;
+        let oldest: String = p::table
+            .order(p::at.asc())
+            .select(p::id)
+            .first(&mut s.app.db.conn().expect("conn"))
+            .expect("a line");
+        diesel::update(p::table.find(oldest))
+            .set(p::at.eq(old))
+            .execute(&mut s.app.db.conn().expect("conn"))
+            .expect("age a line");
+    }
+    let purged = s
+        .app
+        .write(|c| provisioning_log::purge(c, 30))
+        .expect("purge");
+    assert_eq!(purged, 1);
+    let left = provisioning_log::recent(&mut s.app.db.conn().expect("conn"), &s.account.id, 10)
+        .expect("log");
+    assert_eq!(left.len(), 1);
+}
