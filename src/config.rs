@@ -28,6 +28,10 @@ pub struct Settings {
     pub workers: usize,
     /// Days the provisioning log keeps its lines.
     pub provisioning_log_days: u32,
+    /// Password sign-in attempts per minute from one IP address.
+    pub login_rate_per_minute: u32,
+    /// Password hashes computed at once (each takes 19 MiB and most of a core for a moment).
+    pub password_hashing: usize,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://gatehouse.db";
@@ -61,6 +65,16 @@ impl Settings {
                 "GATEHOUSE_PROVISIONING_LOG_DAYS",
                 90,
             )?,
+            login_rate_per_minute: number(
+                &get("GATEHOUSE_LOGIN_RATE_PER_MINUTE")?,
+                "GATEHOUSE_LOGIN_RATE_PER_MINUTE",
+                20,
+            )?,
+            password_hashing: number(
+                &get("GATEHOUSE_PASSWORD_HASHING")?,
+                "GATEHOUSE_PASSWORD_HASHING",
+                1,
+            )? as usize,
         })
     }
 

@@ -80,6 +80,12 @@ fn serve(listener: TcpListener, db: Db, settings: Settings) -> Result<Server, Er
     let https = settings.is_https();
     let log_writer =
         actix_web::web::Data::new(crate::scim::log_writer::LogWriter::start(db.clone()));
+    let limiter = actix_web::web::Data::new(
+        crate::auth::password_routes::LoginLimiter::per_minute(settings.login_rate_per_minute),
+    );
+    let hashing = actix_web::web::Data::new(crate::auth::hashing::Hashing::new(
+        settings.password_hashing,
+    ));
     let db = actix_web::web::Data::new(db);
     let settings = actix_web::web::Data::new(settings.clone());
     let workers = settings.workers;
@@ -90,12 +96,20 @@ fn serve(listener: TcpListener, db: Db, settings: Settings) -> Result<Server, Er
             .app_data(db.clone())
             .app_data(settings.clone())
             .app_data(log_writer.clone())
+            .app_data(limiter.clone())
+            .app_data(hashing.clone())
             .service(web::health::healthz)
             .configure(crate::saml::routes)
             .configure(crate::scim::routes)
             .service(crate::auth::routes::home)
             .service(crate::auth::routes::me)
             .service(crate::auth::routes::logout)
+            .service(crate::auth::password_routes::login_form)
+            .service(crate::auth::password_routes::login)
+            .service(crate::auth::password_routes::set_form)
+            .service(crate::auth::password_routes::set)
+            .service(crate::auth::password_routes::forgot_form)
+            .service(crate::auth::password_routes::forgot)
             .service(web::assets::stylesheet)
             .default_service(actix_web::web::to(web::pages::not_found))
     })

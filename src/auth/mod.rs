@@ -1,7 +1,13 @@
 //! Who is signed in: sessions in the store, the session cookie, and the journal of every
 //! sign-in attempt. Shared by SAML, local passwords and the admin pages.
 
+pub mod credentials;
+pub mod hashing;
 pub mod journal;
+pub mod local_login;
+pub mod outbox;
+pub mod password_routes;
+pub mod passwords;
 pub mod routes;
 pub mod scim_tokens;
 pub mod session_cookie;

@@ -2,6 +2,7 @@
 //! a non-zero exit with a clear message on bad input.
 
 mod account;
+mod admin;
 mod employee;
 
 use std::path::PathBuf;
@@ -36,6 +37,28 @@ pub enum Command {
     /// Import or export an account's employees.
     #[command(subcommand)]
     Employee(EmployeeCommand),
+    /// Setup admins.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Mail waiting to be delivered (password links).
+    #[command(subcommand)]
+    Mail(MailCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Make EMAIL a setup admin of the account (creating the person if needed) and print a
+    /// one-time link, valid 24 hours, to set their password.
+    Create { slug: String, email: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MailCommand {
+    /// Print mail not yet delivered; with --mark-sent, also mark it delivered.
+    Outbox {
+        #[arg(long)]
+        mark_sent: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -130,6 +153,12 @@ pub fn run(command: Command, settings: &Settings) -> Result<(), Error> {
         }
         Command::Account(command) => account::run(command, &open(settings)?),
         Command::Employee(command) => employee::run(command, &open(settings)?),
+        Command::Admin(AdminCommand::Create { slug, email }) => {
+            admin::create(&open(settings)?, settings, &slug, &email)
+        }
+        Command::Mail(MailCommand::Outbox { mark_sent }) => {
+            admin::outbox(&open(settings)?, mark_sent)
+        }
     }
 }
 

@@ -192,6 +192,40 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    password_links (id_hash) {
+        id_hash -> Text,
+        account_id -> Text,
+        employee_id -> Text,
+        purpose -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    login_failures (account_id, login_key) {
+        account_id -> Text,
+        login_key -> Text,
+        failures -> Integer,
+        lockouts -> Integer,
+        locked_until -> Nullable<Timestamp>,
+        last_failure_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    mail_outbox (id) {
+        id -> Text,
+        account_id -> Text,
+        recipient -> Text,
+        subject -> Text,
+        body -> Text,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(employees -> accounts (account_id));
 diesel::joinable!(employee_history -> employees (employee_id));
 diesel::joinable!(credentials -> employees (employee_id));
@@ -218,4 +252,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     scim_groups,
     scim_group_members,
     provisioning_log,
+    password_links,
+    login_failures,
+    mail_outbox,
 );

@@ -65,6 +65,8 @@ pub enum Action {
     Defederated,
     ApproverChanged,
     RolesChanged,
+    PasswordSet,
+    LockedOut,
 }
 
 impl Action {
@@ -80,6 +82,8 @@ impl Action {
             Action::Defederated => "defederated",
             Action::ApproverChanged => "approver_changed",
             Action::RolesChanged => "roles_changed",
+            Action::PasswordSet => "password_set",
+            Action::LockedOut => "locked_out",
         }
     }
 }

@@ -11,6 +11,13 @@ static TEMPLATES: LazyLock<Tera> = LazyLock::new(|| {
         ("base.html", include_str!("../../templates/base.html")),
         ("error.html", include_str!("../../templates/error.html")),
         ("home.html", include_str!("../../templates/home.html")),
+        ("login.html", include_str!("../../templates/login.html")),
+        ("notice.html", include_str!("../../templates/notice.html")),
+        (
+            "password_set.html",
+            include_str!("../../templates/password_set.html"),
+        ),
+        ("forgot.html", include_str!("../../templates/forgot.html")),
     ])
     .unwrap_or_else(|e| panic!("built-in templates must parse: {e}"));
     tera
@@ -51,8 +58,12 @@ fn render_error(status: StatusCode, message: &str, code: Option<&str>) -> HttpRe
 
 /// Renders a page for people; a template that fails to render is our bug, shown as a plain 500.
 pub fn page(template: &str, context: &Context) -> HttpResponse {
+    page_with(StatusCode::OK, template, context)
+}
+
+pub fn page_with(status: StatusCode, template: &str, context: &Context) -> HttpResponse {
     match render(template, context) {
-        Ok(body) => HttpResponse::Ok()
+        Ok(body) => HttpResponse::build(status)
             .content_type("text/html; charset=utf-8")
             .body(body),
         Err(error) => {
@@ -63,6 +74,21 @@ pub fn page(template: &str, context: &Context) -> HttpResponse {
             )
         }
     }
+}
+
+/// A short page with a title, a sentence and optionally one button.
+pub fn notice(
+    status: StatusCode,
+    title: &str,
+    message: &str,
+    action: Option<(&str, &str)>,
+) -> HttpResponse {
+    let mut context = Context::new();
+    context.insert("title", title);
+    context.insert("message", message);
+    context.insert("action_url", &action.map(|a| a.0));
+    context.insert("action_label", &action.map(|a| a.1));
+    page_with(status, "notice.html", &context)
 }
 
 pub async fn not_found() -> HttpResponse {

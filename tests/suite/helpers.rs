@@ -73,15 +73,23 @@ pub async fn spawn_app() -> TestApp {
 
 /// The server believing it is reached at `public_url` (e.g. https behind a proxy).
 pub async fn spawn_app_at(public_url: &str) -> TestApp {
+    spawn_app_with(|s| s.public_url = public_url.into()).await
+}
+
+/// The server with settings adjusted by `adjust`.
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let store = TestStore::new();
-    let settings = Settings {
+    let mut settings = Settings {
         store: store.store(),
         bind: "127.0.0.1:0".into(),
-        public_url: public_url.into(),
+        public_url: PUBLIC_URL.into(),
         db_pool_size: 4,
         workers: 1,
         provisioning_log_days: 90,
+        login_rate_per_minute: 1000,
+        password_hashing: 1,
     };
+    adjust(&mut settings);
     let app = Application::build(settings).expect("application builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let db = app.db();

@@ -9,6 +9,7 @@ mod cli;
 mod csv_import;
 mod health;
 mod lifecycle;
+mod passwords;
 mod processes;
 mod saml;
 mod saml_attacks;

@@ -1,0 +1,3 @@
+DROP TABLE mail_outbox;
+DROP TABLE login_failures;
+DROP TABLE password_links;

@@ -1,0 +1,175 @@
+//! Stored password hashes, one-time password links, and failed-attempt counters with lockouts.
+//! All in the store, so limits hold across instances.
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::tokens;
+use crate::db::DbConnection;
+use crate::db::schema::{credentials, login_failures as f, password_links as links, sessions as s};
+use crate::directory::employees::Employee;
+use crate::directory::history::{self, Action, Actor, Change};
+use crate::directory::{Result, clock};
+
+/// How long a setup or reset link works.
+pub const LINK_LIFETIME: Duration = Duration::hours(24);
+/// Failures in a row before a lockout.
+pub const FAILURES_BEFORE_LOCKOUT: i32 = 5;
+/// The first lockout; each further one doubles, up to a day.
+pub const FIRST_LOCKOUT: Duration = Duration::minutes(1);
+
+pub fn hash_of(conn: &mut DbConnection, employee_id: &str) -> Result<Option<String>> {
+    Ok(credentials::table
+        .find(employee_id)
+        .select(credentials::password_hash)
+        .first(conn)
+        .optional()?)
+}
+
+/// Stores a new password hash. Earlier links stop working and every session of the person ends
+/// except `keep_session` (the one that set it, if any).
+pub fn set_password(
+    conn: &mut DbConnection,
+    person: &Employee,
+    password_hash: &str,
+    by: &Actor,
+    keep_session: Option<&str>,
+) -> Result<()> {
+    let now = clock::now();
+    let had_one = hash_of(conn, &person.id)?.is_some();
+    diesel::delete(credentials::table.find(&person.id)).execute(conn)?;
+    diesel::insert_into(credentials::table)
+        .values((
+            credentials::employee_id.eq(&person.id),
+            credentials::password_hash.eq(password_hash),
+            credentials::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    diesel::delete(links::table.filter(links::employee_id.eq(&person.id))).execute(conn)?;
+    let keep = keep_session.map(tokens::digest).unwrap_or_default();
+    diesel::delete(
+        s::table
+            .filter(s::employee_id.eq(&person.id))
+            .filter(s::id_hash.ne(keep)),
+    )
+    .execute(conn)?;
+    let change = Change::flag("local_password", had_one, true);
+    history::record(
+        conn,
+        &person.account_id,
+        &person.id,
+        by,
+        Action::PasswordSet,
+        &[change],
+    )
+}
+
+/// Replaces the hash after a successful sign-in with older parameters (no history, no logout).
+pub fn rehash(conn: &mut DbConnection, employee_id: &str, password_hash: &str) -> Result<()> {
+    diesel::update(credentials::table.find(employee_id))
+        .set((
+            credentials::password_hash.eq(password_hash),
+            credentials::updated_at.eq(clock::now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkPurpose {
+    Setup,
+    Reset,
+}
+
+impl LinkPurpose {
+    fn as_str(self) -> &'static str {
+        match self {
+            LinkPurpose::Setup => "setup",
+            LinkPurpose::Reset => "reset",
+        }
+    }
+}
+
+/// A one-time link secret for the person (only its hash is stored).
+pub fn issue_link(
+    conn: &mut DbConnection,
+    person: &Employee,
+    purpose: LinkPurpose,
+) -> Result<String> {
+    let secret = tokens::new_secret();
+    let now = clock::now();
+    diesel::insert_into(links::table)
+        .values((
+            links::id_hash.eq(tokens::digest(&secret)),
+            links::account_id.eq(&person.account_id),
+            links::employee_id.eq(&person.id),
+            links::purpose.eq(purpose.as_str()),
+            links::created_at.eq(now),
+            links::expires_at.eq(now + LINK_LIFETIME),
+        ))
+        .execute(conn)?;
+    Ok(secret)
+}
+
+/// The person a link is for, while it is current (it is used up by `set_password`).
+pub fn link_holder(conn: &mut DbConnection, secret: &str) -> Result<Option<(String, String)>> {
+    let found: Option<(String, String, NaiveDateTime)> = links::table
+        .find(tokens::digest(secret))
+        .select((links::account_id, links::employee_id, links::expires_at))
+        .first(conn)
+        .optional()?;
+    Ok(found
+        .filter(|(_, _, expires)| *expires > clock::now())
+        .map(|(a, e, _)| (a, e)))
+}
+
+/// Whether sign-ins for this login are locked right now.
+pub fn locked(conn: &mut DbConnection, account_id: &str, login_key: &str) -> Result<bool> {
+    let until: Option<Option<NaiveDateTime>> = f::table
+        .find((account_id, login_key))
+        .select(f::locked_until)
+        .first(conn)
+        .optional()?;
+    Ok(until.flatten().is_some_and(|until| until > clock::now()))
+}
+
+/// Counts a failure; returns the end of a lockout if this failure started one.
+pub fn record_failure(
+    conn: &mut DbConnection,
+    account_id: &str,
+    login_key: &str,
+) -> Result<Option<NaiveDateTime>> {
+    let now = clock::now();
+    let row: Option<(i32, i32)> = f::table
+        .find((account_id, login_key))
+        .select((f::failures, f::lockouts))
+        .first(conn)
+        .optional()?;
+    let (failures, lockouts) = row.unwrap_or((0, 0));
+    let failures = failures + 1;
+    let (failures, lockouts, until) = match failures >= FAILURES_BEFORE_LOCKOUT {
+        true => {
+            let factor = 1i32 << lockouts.min(10);
+            let length = (FIRST_LOCKOUT * factor).min(Duration::days(1));
+            (0, lockouts + 1, Some(now + length))
+        }
+        false => (failures, lockouts, None),
+    };
+    diesel::delete(f::table.find((account_id, login_key))).execute(conn)?;
+    diesel::insert_into(f::table)
+        .values((
+            f::account_id.eq(account_id),
+            f::login_key.eq(login_key),
+            f::failures.eq(failures),
+            f::lockouts.eq(lockouts),
+            f::locked_until.eq(until),
+            f::last_failure_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(until)
+}
+
+pub fn clear_failures(conn: &mut DbConnection, account_id: &str, login_key: &str) -> Result<()> {
+    diesel::delete(f::table.find((account_id, login_key))).execute(conn)?;
+    Ok(())
+}

@@ -1,0 +1,181 @@
+//! Sign-in with a local password: who may use one, what a failure does (counted, locked out,
+//! journaled), and what a success does (new session, fresh hash). Hashing itself happens
+//! outside, through `hashing`.
+
+use super::credentials;
+use super::journal::{self, Attempt as JournalAttempt, Outcome};
+use super::sessions;
+use crate::db::DbConnection;
+use crate::directory::accounts::{self, Account};
+use crate::directory::employees::{self as people, Employee};
+use crate::directory::history::{self, Action, Actor, Change, Source};
+use crate::directory::{Result, keys};
+
+/// What is known about a sign-in before the password is checked.
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    pub account: Option<Account>,
+    pub person: Option<Employee>,
+    pub hash: Option<String>,
+    pub locked: bool,
+    pub login_key: String,
+}
+
+impl Attempt {
+    /// The hash to check, or none when the answer is "wrong" whatever the password.
+    pub fn checkable_hash(&self) -> Option<&str> {
+        match (&self.person, self.locked) {
+            (Some(person), false) if person.active => self.hash.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// Federated people of an account with SSO on sign in with Microsoft, except setup admins,
+    /// who keep a password so an expired certificate never locks a company out.
+    pub fn sso_slug(&self) -> Option<&str> {
+        match (&self.account, &self.person) {
+            (Some(account), Some(person))
+                if account.sso_enabled && person.federated && !person.is_setup_admin =>
+            {
+                Some(account.slug.as_str())
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Finds the person by login name or work email in the named account.
+pub fn look_up(conn: &mut DbConnection, slug: &str, login: &str) -> Result<Attempt> {
+    let login_key = keys::normalise(login);
+    let Some(account) = accounts::find_by_slug(conn, slug.trim())? else {
+        return Ok(Attempt {
+            account: None,
+            person: None,
+            hash: None,
+            locked: false,
+            login_key,
+        });
+    };
+    let person = match people::find_by_user_name(conn, &account.id, login)? {
+        Some(person) => Some(person),
+        None => people::find_by_email(conn, &account.id, login)?,
+    };
+    let hash = match &person {
+        Some(person) => credentials::hash_of(conn, &person.id)?,
+        None => None,
+    };
+    let locked = credentials::locked(conn, &account.id, &login_key)?;
+    Ok(Attempt {
+        account: Some(account),
+        person,
+        hash,
+        locked,
+        login_key,
+    })
+}
+
+fn journal_entry(attempt: &Attempt) -> JournalAttempt {
+    JournalAttempt {
+        method: "password",
+        flow: "local",
+        name_id: Some(attempt.login_key.clone()),
+        employee_id: attempt.person.as_ref().map(|p| p.id.clone()),
+        ..JournalAttempt::default()
+    }
+}
+
+fn outcome(success: bool, reason: &str, detail: String, hint: &str) -> Outcome {
+    Outcome {
+        success,
+        reason: reason.into(),
+        detail,
+        hint: hint.into(),
+    }
+}
+
+/// A federated person was sent to Microsoft.
+pub fn record_sso_redirect(conn: &mut DbConnection, attempt: &Attempt) -> Result<()> {
+    if let Some(account) = &attempt.account {
+        let detail = format!("{} is federated and SSO is on", attempt.login_key);
+        journal::record(
+            conn,
+            &account.id,
+            &journal_entry(attempt),
+            &outcome(false, "use_sso", detail, "Sign in with Microsoft."),
+        )?;
+    }
+    Ok(())
+}
+
+/// A right password: new session (replacing the browser's previous one), counters cleared,
+/// hash refreshed if its parameters are old. Returns the session secret.
+pub fn succeed(
+    conn: &mut DbConnection,
+    attempt: &Attempt,
+    previous: Option<&str>,
+    fresh_hash: Option<&str>,
+) -> Result<Option<String>> {
+    let (Some(account), Some(person)) = (&attempt.account, &attempt.person) else {
+        return Ok(None);
+    };
+    if let Some(previous) = previous {
+        sessions::revoke(conn, previous)?;
+    }
+    if let Some(fresh) = fresh_hash {
+        credentials::rehash(conn, &person.id, fresh)?;
+    }
+    credentials::clear_failures(conn, &account.id, &attempt.login_key)?;
+    let session = sessions::create(conn, &account.id, &person.id)?;
+    let detail = format!("{} signed in with a password", person.user_name);
+    journal::record(
+        conn,
+        &account.id,
+        &journal_entry(attempt),
+        &outcome(true, "signed_in", detail, ""),
+    )?;
+    Ok(Some(session))
+}
+
+/// A wrong password (or nothing to check): counted per account and login; enough of them lock
+/// the login for a while, noted in the person's history.
+pub fn fail(conn: &mut DbConnection, attempt: &Attempt) -> Result<()> {
+    let Some(account) = &attempt.account else {
+        return Ok(());
+    };
+    let (reason, hint) = match (&attempt.person, attempt.locked, &attempt.hash) {
+        (None, _, _) => (
+            "unknown_login",
+            "No current person has this login name or email in the account.",
+        ),
+        (Some(_), true, _) => (
+            "locked",
+            "Too many wrong passwords: the login is locked for a while.",
+        ),
+        (Some(p), _, _) if !p.active => ("inactive", "The person is deactivated."),
+        (Some(_), _, None) => (
+            "no_password",
+            "The person has no local password yet: send a password-setup link.",
+        ),
+        _ => ("wrong_password", "The password did not match."),
+    };
+    if let Some(until) = credentials::record_failure(conn, &account.id, &attempt.login_key)?
+        && let Some(person) = &attempt.person
+    {
+        let change = Change::new("locked_until", None, Some(until.to_string()));
+        history::record(
+            conn,
+            &account.id,
+            &person.id,
+            &Actor::new(Source::System),
+            Action::LockedOut,
+            &[change],
+        )?;
+    }
+    let detail = format!("password sign-in refused for {}", attempt.login_key);
+    journal::record(
+        conn,
+        &account.id,
+        &journal_entry(attempt),
+        &outcome(false, reason, detail, hint),
+    )
+}

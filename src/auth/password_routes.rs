@@ -1,0 +1,367 @@
+//! HTTP for local passwords: the sign-in page, the one-time link page, "forgot password".
+
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use serde::Deserialize;
+use tera::Context;
+
+use super::credentials::{self, LinkPurpose};
+use super::hashing::Hashing;
+use super::local_login::{self, Attempt};
+use super::passwords::{self, Verified};
+use super::{outbox, session_cookie};
+use crate::config::Settings;
+use crate::db::{self, Db};
+use crate::directory::accounts;
+use crate::directory::employees;
+use crate::directory::history::{Actor, Source};
+use crate::error::HttpError;
+use crate::saml::authn_request::local_path;
+use crate::web::pages;
+
+/// Attempts per IP, in memory (each instance limits what reaches it; lockouts per login live in
+/// the store and hold across instances).
+pub struct LoginLimiter(DefaultKeyedRateLimiter<IpAddr>);
+
+impl LoginLimiter {
+    pub fn per_minute(rate: u32) -> LoginLimiter {
+        let rate = NonZeroU32::new(rate).unwrap_or(NonZeroU32::MIN);
+        LoginLimiter(RateLimiter::keyed(Quota::per_minute(rate)))
+    }
+
+    fn allows(&self, request: &HttpRequest) -> bool {
+        let ip = request
+            .peer_addr()
+            .map(|a| a.ip())
+            .unwrap_or(IpAddr::from([0, 0, 0, 0]));
+        self.0.check_key(&ip).is_ok()
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct LoginQuery {
+    account: Option<String>,
+    next: Option<String>,
+}
+
+fn login_page(
+    status: StatusCode,
+    account: &str,
+    login_name: &str,
+    next: &str,
+    message: Option<(&str, &str)>,
+) -> HttpResponse {
+    let mut context = Context::new();
+    context.insert("account", account);
+    context.insert(
+        "forgot_url",
+        &format!("/password/forgot?account={}", urlencode(account)),
+    );
+    context.insert("login", login_name);
+    context.insert("next", next);
+    context.insert("message", &message.map(|m| m.0));
+    context.insert("tone", &message.map(|m| m.1));
+    pages::page_with(status, "login.html", &context)
+}
+
+#[get("/login")]
+pub async fn login_form(query: web::Query<LoginQuery>) -> HttpResponse {
+    let query = query.into_inner();
+    let next = query.next.as_deref().and_then(local_path).unwrap_or("/");
+    login_page(
+        StatusCode::OK,
+        query.account.as_deref().unwrap_or_default(),
+        "",
+        next,
+        None,
+    )
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    account: String,
+    login: String,
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+const WRONG: &str = "The company, login name or password is wrong.";
+
+#[post("/login")]
+pub async fn login(
+    request: HttpRequest,
+    form: web::Form<LoginForm>,
+    db: web::Data<Db>,
+    settings: web::Data<Settings>,
+    limiter: web::Data<LoginLimiter>,
+    hashing: web::Data<Hashing>,
+) -> Result<HttpResponse, HttpError> {
+    let form = form.into_inner();
+    let next = local_path(&form.next).unwrap_or("/").to_owned();
+    if !limiter.allows(&request) {
+        return Ok(login_page(
+            StatusCode::TOO_MANY_REQUESTS,
+            &form.account,
+            &form.login,
+            &next,
+            Some((
+                "Too many attempts from your network. Please wait a minute and try again.",
+                "error",
+            )),
+        ));
+    }
+    let (slug, login) = (form.account.clone(), form.login.clone());
+    let attempt: Attempt = db
+        .run(move |conn| local_login::look_up(conn, &slug, &login))
+        .await?;
+    if let Some(slug) = attempt.sso_slug().map(str::to_owned) {
+        let noted = attempt.clone();
+        db.run(move |conn| db::write(conn, |c| local_login::record_sso_redirect(c, &noted)))
+            .await?;
+        let url = format!("/saml/{slug}/login?RelayState={}", urlencode(&next));
+        return Ok(pages::notice(
+            StatusCode::OK,
+            "Sign in with Microsoft",
+            "Your company signs you in with your Microsoft account.",
+            Some((&url, "Sign in with Microsoft")),
+        ));
+    }
+    let password = form.password;
+    let stored = attempt.checkable_hash().map(str::to_owned);
+    let verdict = hashing
+        .run(move || match stored {
+            Some(stored) => match passwords::verify(&password, &stored) {
+                Verified::Yes { needs_rehash: true } => (true, Some(passwords::hash(&password))),
+                Verified::Yes {
+                    needs_rehash: false,
+                } => (true, None),
+                Verified::No => (false, None),
+            },
+            None => {
+                passwords::verify_dummy(&password);
+                (false, None)
+            }
+        })
+        .await
+        .unwrap_or((false, None));
+    let previous = session_cookie::secret_of(&request);
+    let outcome = attempt.clone();
+    let session = db
+        .run(move |conn| {
+            db::write(conn, |c| match verdict {
+                (true, fresh) => {
+                    local_login::succeed(c, &outcome, previous.as_deref(), fresh.as_deref())
+                }
+                (false, _) => local_login::fail(c, &outcome).map(|()| None),
+            })
+        })
+        .await?;
+    Ok(match session {
+        Some(session) => HttpResponse::SeeOther()
+            .cookie(session_cookie::issue(&session, settings.is_https()))
+            .insert_header((header::LOCATION, next))
+            .finish(),
+        None => login_page(
+            StatusCode::UNAUTHORIZED,
+            &form.account,
+            &form.login,
+            &next,
+            Some((WRONG, "error")),
+        ),
+    })
+}
+
+fn urlencode(value: &str) -> String {
+    serde_urlencoded::to_string([("v", value)])
+        .unwrap_or_default()
+        .trim_start_matches("v=")
+        .to_owned()
+}
+
+#[derive(Deserialize)]
+pub struct TokenQuery {
+    token: Option<String>,
+}
+
+fn link_gone() -> HttpResponse {
+    pages::notice(
+        StatusCode::BAD_REQUEST,
+        "This link no longer works",
+        "Password links work once and for 24 hours. Ask for a new one on the sign-in page or from your administrator.",
+        Some(("/password/forgot", "Get a new link")),
+    )
+}
+
+fn set_page(
+    status: StatusCode,
+    token: &str,
+    user_name: &str,
+    message: Option<&str>,
+) -> HttpResponse {
+    let mut context = Context::new();
+    context.insert("token", token);
+    context.insert("user_name", user_name);
+    context.insert("message", &message);
+    pages::page_with(status, "password_set.html", &context)
+}
+
+#[get("/password/set")]
+pub async fn set_form(
+    query: web::Query<TokenQuery>,
+    db: web::Data<Db>,
+) -> Result<HttpResponse, HttpError> {
+    let Some(token) = query.into_inner().token else {
+        return Ok(link_gone());
+    };
+    let lookup = token.clone();
+    let holder = db
+        .run(move |conn| match credentials::link_holder(conn, &lookup)? {
+            Some((account, employee)) => {
+                employees::get_current(conn, &account, &employee).map(Some)
+            }
+            None => Ok(None),
+        })
+        .await?;
+    Ok(match holder {
+        Some(person) => set_page(StatusCode::OK, &token, &person.user_name, None),
+        None => link_gone(),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct SetForm {
+    token: String,
+    password: String,
+    confirm: String,
+}
+
+#[post("/password/set")]
+pub async fn set(
+    request: HttpRequest,
+    form: web::Form<SetForm>,
+    db: web::Data<Db>,
+    hashing: web::Data<Hashing>,
+) -> Result<HttpResponse, HttpError> {
+    let form = form.into_inner();
+    let lookup = form.token.clone();
+    let holder = db
+        .run(move |conn| match credentials::link_holder(conn, &lookup)? {
+            Some((account, employee)) => {
+                employees::get_current(conn, &account, &employee).map(Some)
+            }
+            None => Ok(None),
+        })
+        .await?;
+    let Some(person) = holder else {
+        return Ok(link_gone());
+    };
+    if let Err(refused) = passwords::check_policy(
+        &form.password,
+        &form.confirm,
+        &person.user_name,
+        &person.email,
+    ) {
+        return Ok(set_page(
+            StatusCode::BAD_REQUEST,
+            &form.token,
+            &person.user_name,
+            Some(&refused.to_string()),
+        ));
+    }
+    let password = form.password;
+    let hashed = hashing
+        .run(move || passwords::hash(&password))
+        .await
+        .ok_or(HttpError::Unavailable)?;
+    let token = form.token;
+    let keep = session_cookie::secret_of(&request);
+    let slug = db
+        .run(move |conn| {
+            db::write(conn, |c| -> crate::directory::Result<Option<String>> {
+                // The link is checked again inside the transaction: two tabs cannot both use it.
+                if credentials::link_holder(c, &token)?.is_none() {
+                    return Ok(None);
+                }
+                credentials::set_password(
+                    c,
+                    &person,
+                    &hashed,
+                    &Actor::new(Source::System),
+                    keep.as_deref(),
+                )?;
+                Ok(Some(accounts::by_id(c, &person.account_id)?.slug))
+            })
+        })
+        .await?;
+    Ok(match slug {
+        Some(slug) => pages::notice(
+            StatusCode::OK,
+            "Password saved",
+            "Your password is set. Sign in with it now.",
+            Some((&format!("/login?account={}", urlencode(&slug)), "Sign in")),
+        ),
+        None => link_gone(),
+    })
+}
+
+#[get("/password/forgot")]
+pub async fn forgot_form(query: web::Query<LoginQuery>) -> HttpResponse {
+    let mut context = Context::new();
+    context.insert("account", query.account.as_deref().unwrap_or_default());
+    pages::page("forgot.html", &context)
+}
+
+#[derive(Deserialize)]
+pub struct ForgotForm {
+    account: String,
+    login: String,
+}
+
+/// Always the same answer, whether or not the person exists or may use a password.
+#[post("/password/forgot")]
+pub async fn forgot(
+    request: HttpRequest,
+    form: web::Form<ForgotForm>,
+    db: web::Data<Db>,
+    settings: web::Data<Settings>,
+    limiter: web::Data<LoginLimiter>,
+) -> Result<HttpResponse, HttpError> {
+    let answer = pages::notice(
+        StatusCode::OK,
+        "Check your email",
+        "If this company has a person with that login who signs in with a password, a link to set a new one is on its way to their work email. It works once, for 24 hours.",
+        None,
+    );
+    if !limiter.allows(&request) {
+        return Ok(answer);
+    }
+    let form = form.into_inner();
+    let public_url = settings.public_url.clone();
+    db.run(move |conn| {
+        let attempt = local_login::look_up(conn, &form.account, &form.login)?;
+        let (Some(account), Some(person)) = (&attempt.account, &attempt.person) else {
+            return Ok::<_, HttpError>(());
+        };
+        if attempt.sso_slug().is_some() || !person.active {
+            return Ok(());
+        }
+        let queued = db::write(conn, |c| {
+            let secret = credentials::issue_link(c, person, LinkPurpose::Reset)?;
+            let body = format!(
+                "Hello {},\n\nsomeone asked to reset your password for {}. Open this link within 24 hours to choose a new one:\n\n{public_url}/password/set?token={secret}\n\nIf it was not you, ignore this mail.\n",
+                person.display_name(),
+                account.name
+            );
+            outbox::queue(c, &account.id, &person.email, "Set a new password", &body)
+        })?;
+        log::info!("password reset link for {} of {} queued in the mail outbox as {queued}", person.id, account.slug);
+        Ok(())
+    })
+    .await?;
+    Ok(answer)
+}

@@ -1,0 +1,65 @@
+use crate::auth::credentials::{self, LinkPurpose};
+use crate::auth::outbox;
+use crate::config::Settings;
+use crate::db::{self, Db};
+use crate::directory::approvers::{self, Roles};
+use crate::directory::employees::{self, Profile};
+use crate::directory::history::{Actor, Source};
+use crate::directory::{accounts, lifecycle};
+use crate::error::Error;
+
+pub fn create(db: &Db, settings: &Settings, slug: &str, email: &str) -> Result<(), Error> {
+    let mut conn = db.conn()?;
+    let by = Actor::new(Source::Cli);
+    let (person, secret) = db::write(&mut conn, |c| -> crate::directory::Result<_> {
+        let account = accounts::by_slug(c, slug)?;
+        let existing = match employees::find_by_email(c, &account.id, email)? {
+            Some(person) => Some(person),
+            None => employees::find_by_user_name(c, &account.id, email)?,
+        };
+        let person = match existing {
+            Some(person) => person,
+            None => {
+                let profile = Profile {
+                    user_name: email.to_owned(),
+                    email: email.to_owned(),
+                    ..Profile::default()
+                };
+                lifecycle::create(c, &account.id, profile, &by)?
+            }
+        };
+        let roles = Roles {
+            setup_admin: true,
+            ..approvers::roles_of(c, &person)?
+        };
+        let person = approvers::set_roles(c, &account.id, &person.id, roles, &by)?;
+        let secret = credentials::issue_link(c, &person, LinkPurpose::Setup)?;
+        Ok((person, secret))
+    })?;
+    eprintln!(
+        "{} is a setup admin; the link below sets their password (once, within 24 hours)",
+        person.user_name
+    );
+    println!("{}/password/set?token={secret}", settings.public_url);
+    Ok(())
+}
+
+pub fn outbox(db: &Db, mark_sent: bool) -> Result<(), Error> {
+    let mut conn = db.conn()?;
+    let pending = outbox::pending(&mut conn)?;
+    for mail in &pending {
+        println!(
+            "To: {}\nSubject: {}\nQueued: {} UTC\n\n{}\n----",
+            mail.recipient, mail.subject, mail.created_at, mail.body
+        );
+        if mark_sent {
+            db::write(&mut conn, |c| outbox::mark_sent(c, &mail.id))?;
+        }
+    }
+    eprintln!(
+        "{} mail(s) waiting{}",
+        pending.len(),
+        if mark_sent { ", now marked sent" } else { "" }
+    );
+    Ok(())
+}

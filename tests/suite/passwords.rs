@@ -1,0 +1,520 @@
+//! Local password sign-in for people outside the federation, over real HTTP.
+
+use std::process::Command;
+
+use diesel::prelude::*;
+use gatehouse::auth::{credentials, outbox, passwords};
+use gatehouse::db::schema::credentials as stored;
+use gatehouse::directory::accounts::{self, Account};
+use gatehouse::directory::history::{self, Actor};
+use gatehouse::directory::{employees as people, lifecycle};
+use gatehouse::idp::settings::{self, SsoChange};
+use serde_json::Value;
+
+use crate::helpers::{TestApp, csv, gatehouse_bin, person, scim, spawn_app, spawn_app_with};
+
+const GOOD: &str = "a perfectly long password";
+
+struct Local {
+    app: TestApp,
+    account: Account,
+}
+
+async fn local_app() -> Local {
+    let app = spawn_app().await;
+    let account = app
+        .write(|c| accounts::create(c, "acme", "Acme"))
+        .expect("account");
+    Local { app, account }
+}
+
+impl Local {
+    fn link_for(&self, user_name: &str) -> String {
+        let person = people::find_by_user_name(
+            &mut self.app.db.conn().expect("conn"),
+            &self.account.id,
+            user_name,
+        )
+        .expect("query")
+        .expect("person");
+        self.app
+            .write(|c| credentials::issue_link(c, &person, credentials::LinkPurpose::Setup))
+            .expect("link")
+    }
+
+    async fn set_password(
+        &self,
+        client: &reqwest::Client,
+        token: &str,
+        password: &str,
+    ) -> (u16, String) {
+        let response = client
+            .post(format!("{}/password/set", self.app.address))
+            .form(&[
+                ("token", token),
+                ("password", password),
+                ("confirm", password),
+            ])
+            .send()
+            .await
+            .expect("set");
+        (
+            response.status().as_u16(),
+            response.text().await.expect("page"),
+        )
+    }
+
+    async fn login(
+        &self,
+        client: &reqwest::Client,
+        login: &str,
+        password: &str,
+    ) -> (u16, String, String) {
+        let response = client
+            .post(format!("{}/login", self.app.address))
+            .form(&[
+                ("account", "acme"),
+                ("login", login),
+                ("password", password),
+                ("next", "/after"),
+            ])
+            .send()
+            .await
+            .expect("login");
+        let status = response.status().as_u16();
+        let location = response
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        (status, location, response.text().await.expect("page"))
+    }
+
+    fn add(&self, user_name: &str) -> people::Employee {
+        self.app
+            .write(|c| lifecycle::create(c, &self.account.id, person(user_name), &csv()))
+            .expect("person")
+    }
+}
+
+async fn me(local: &Local, client: &reqwest::Client) -> Option<Value> {
+    let response = client
+        .get(format!("{}/api/me", local.app.address))
+        .send()
+        .await
+        .expect("me");
+    match response.status().as_u16() {
+        200 => Some(response.json().await.expect("json")),
+        _ => None,
+    }
+}
+
+#[actix_web::test]
+async fn first_admin_setup_through_the_cli_link_then_sign_in() {
+    let local = local_app().await;
+    let run = Command::new(gatehouse_bin())
+        .args(["admin", "create", "acme", "it@acme.com"])
+        .env("GATEHOUSE_DATABASE_URL", &local.app.store.url)
+        .env("GATEHOUSE_PUBLIC_URL", "https://gh.example.com")
+        .output()
+        .expect("admin create");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let link = String::from_utf8(run.stdout).expect("utf-8");
+    let token = link
+        .trim()
+        .strip_prefix("https://gh.example.com/password/set?token=")
+        .expect("a link")
+        .to_owned();
+    let form = local
+        .app
+        .client
+        .get(format!("{}/password/set?token={token}", local.app.address))
+        .send()
+        .await
+        .expect("form");
+    assert!(form.text().await.expect("page").contains("it@acme.com"));
+
+    let (status, page) = local.set_password(&local.app.client, &token, "short").await;
+    assert_eq!(status, 400);
+    assert!(page.contains("at least 12 characters"));
+    let (status, page) = local
+        .set_password(&local.app.client, &token, "it@acme.com")
+        .await;
+    assert_eq!(status, 400, "{page}");
+    let (status, _) = local.set_password(&local.app.client, &token, GOOD).await;
+    assert_eq!(status, 200);
+    let (status, _) = local
+        .set_password(&local.app.client, &token, "another long password")
+        .await;
+    assert_eq!(status, 400, "the link works once");
+
+    let (status, location, _) = local.login(&local.app.client, "IT@acme.com", GOOD).await;
+    assert_eq!((status, location.as_str()), (303, "/after"));
+    let me = me(&local, &local.app.client).await.expect("signed in");
+    assert_eq!(me["user_name"], "it@acme.com");
+    let hash: String = stored::table
+        .select(stored::password_hash)
+        .first(&mut local.app.db.conn().expect("conn"))
+        .expect("hash");
+    assert!(
+        hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+        "stored as argon2id: {hash}"
+    );
+}
+
+#[actix_web::test]
+async fn wrong_unknown_and_locked_all_get_the_same_answer_and_lockouts_reach_the_history() {
+    let local = local_app().await;
+    let ann = local.add("ann@acme.com");
+    let token = local.link_for("ann@acme.com");
+    local.set_password(&local.app.client, &token, GOOD).await;
+    let (status, _, wrong) = local
+        .login(&local.app.client, "ann@acme.com", "not the password!")
+        .await;
+    let (_, _, unknown) = local
+        .login(&local.app.client, "nobody@acme.com", "not the password!")
+        .await;
+    assert_eq!(status, 401);
+    assert!(
+        wrong.contains("The company, login name or password is wrong.")
+            && unknown.contains("The company, login name or password is wrong.")
+    );
+    for _ in 0..4 {
+        local
+            .login(&local.app.client, "ann@acme.com", "not the password!")
+            .await;
+    }
+    let (status, _, locked) = local.login(&local.app.client, "ann@acme.com", GOOD).await;
+    assert_eq!(status, 401, "locked: even the right password is refused");
+    assert!(locked.contains("The company, login name or password is wrong."));
+    let entries = history::of_employee(
+        &mut local.app.db.conn().expect("conn"),
+        &local.account.id,
+        &ann.id,
+    )
+    .expect("history");
+    assert!(
+        entries.iter().any(|e| e.action == "locked_out"),
+        "{entries:?}"
+    );
+    let journal = gatehouse::auth::journal::recent(
+        &mut local.app.db.conn().expect("conn"),
+        &local.account.id,
+        1,
+    )
+    .expect("journal");
+    assert_eq!(
+        (journal[0].method.as_str(), journal[0].reason.as_str()),
+        ("password", "locked")
+    );
+    diesel::delete(gatehouse::db::schema::login_failures::table)
+        .execute(&mut local.app.db.conn().expect("conn"))
+        .expect("lift");
+    assert_eq!(
+        local.login(&local.app.client, "ann@acme.com", GOOD).await.0,
+        303,
+        "after the lockout ends"
+    );
+}
+
+#[actix_web::test]
+async fn federated_people_are_sent_to_microsoft_while_sso_is_on_but_setup_admins_keep_a_password() {
+    let local = local_app().await;
+    let ann = local
+        .app
+        .write(|c| {
+            lifecycle::provision(c, &local.account.id, person("ann@acme.com"), true, &scim())
+        })
+        .expect("ann")
+        .employee;
+    let boss = local
+        .app
+        .write(|c| {
+            lifecycle::provision(c, &local.account.id, person("boss@acme.com"), true, &scim())
+        })
+        .expect("boss")
+        .employee;
+    for who in [&ann, &boss] {
+        let hash = passwords::hash(GOOD);
+        local
+            .app
+            .write(|c| credentials::set_password(c, who, &hash, &Actor::admin("a"), None))
+            .expect("password");
+    }
+    let roles = gatehouse::directory::approvers::Roles {
+        setup_admin: true,
+        ..Default::default()
+    };
+    local
+        .app
+        .write(|c| {
+            gatehouse::directory::approvers::set_roles(
+                c,
+                &local.account.id,
+                &boss.id,
+                roles,
+                &Actor::admin("a"),
+            )
+        })
+        .expect("admin");
+    crate::saml::trust(
+        &local.app,
+        &local.account,
+        &[crate::saml::cert(&crate::test_idp::Key::active())],
+    );
+    local
+        .app
+        .write(|c| {
+            settings::change_sso(
+                c,
+                &local.account.id,
+                &SsoChange {
+                    enabled: Some(true),
+                    ..Default::default()
+                },
+            )
+        })
+        .expect("on");
+
+    let (status, _, page) = local.login(&local.app.client, "ann@acme.com", GOOD).await;
+    assert_eq!(status, 200);
+    let page = page.replace("&#x2F;", "/");
+    assert!(
+        page.contains("Sign in with Microsoft")
+            && page.contains(r#"href="/saml/acme/login?RelayState=%2Fafter""#),
+        "{page}"
+    );
+    assert!(me(&local, &local.app.client).await.is_none());
+    assert_eq!(
+        local
+            .login(&local.app.client, "boss@acme.com", GOOD)
+            .await
+            .0,
+        303,
+        "break-glass admin"
+    );
+
+    local
+        .app
+        .write(|c| {
+            settings::change_sso(
+                c,
+                &local.account.id,
+                &SsoChange {
+                    enabled: Some(false),
+                    ..Default::default()
+                },
+            )
+        })
+        .expect("off");
+    let browser = local.app.new_browser();
+    assert_eq!(
+        local.login(&browser, "ann@acme.com", GOOD).await.0,
+        303,
+        "everyone falls back to passwords with SSO off"
+    );
+}
+
+#[actix_web::test]
+async fn removed_from_federation_then_signed_in_with_a_new_password() {
+    let local = local_app().await;
+    let ann = local
+        .app
+        .write(|c| {
+            lifecycle::provision(c, &local.account.id, person("ann@acme.com"), true, &scim())
+        })
+        .expect("ann")
+        .employee;
+    crate::saml::trust(
+        &local.app,
+        &local.account,
+        &[crate::saml::cert(&crate::test_idp::Key::active())],
+    );
+    local
+        .app
+        .write(|c| {
+            settings::change_sso(
+                c,
+                &local.account.id,
+                &SsoChange {
+                    enabled: Some(true),
+                    ..Default::default()
+                },
+            )
+        })
+        .expect("on");
+    local
+        .app
+        .write(|c| {
+            lifecycle::remove_from_federation(c, &local.account.id, &ann.id, &Actor::admin("a"))
+        })
+        .expect("defederate");
+    let token = local.link_for("ann@acme.com");
+    assert_eq!(
+        local.set_password(&local.app.client, &token, GOOD).await.0,
+        200
+    );
+    assert_eq!(
+        local.login(&local.app.client, "ann@acme.com", GOOD).await.0,
+        303
+    );
+    assert_eq!(
+        me(&local, &local.app.client).await.expect("in")["user_id"],
+        ann.id.as_str()
+    );
+}
+
+#[actix_web::test]
+async fn setting_a_password_ends_other_sessions_and_earlier_links() {
+    let local = local_app().await;
+    local.add("ann@acme.com");
+    let first = local.link_for("ann@acme.com");
+    let second = local.link_for("ann@acme.com");
+    assert_eq!(
+        local.set_password(&local.app.client, &first, GOOD).await.0,
+        200
+    );
+    assert_eq!(
+        local
+            .set_password(&local.app.client, &second, "some other long one")
+            .await
+            .0,
+        400,
+        "earlier links die"
+    );
+    let laptop = local.app.new_browser();
+    assert_eq!(local.login(&laptop, "ann@acme.com", GOOD).await.0, 303);
+    let third = local.link_for("ann@acme.com");
+    assert_eq!(
+        local
+            .set_password(&local.app.client, &third, "the newest long password")
+            .await
+            .0,
+        200
+    );
+    assert!(
+        me(&local, &laptop).await.is_none(),
+        "the other browser is signed out"
+    );
+}
+
+#[actix_web::test]
+async fn old_hash_parameters_are_upgraded_at_sign_in() {
+    let local = local_app().await;
+    let ann = local.add("ann@acme.com");
+    use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
+    let weak = argon2::Argon2::new(
+        argon2::Algorithm::Argon2id,
+        argon2::Version::V0x13,
+        argon2::Params::new(8192, 1, 1, None).expect("params"),
+    );
+    let old = weak
+        .hash_password(GOOD.as_bytes(), &SaltString::generate(&mut OsRng))
+        .expect("hash")
+        .to_string();
+    local
+        .app
+        .write(|c| credentials::set_password(c, &ann, &old, &Actor::admin("a"), None))
+        .expect("old hash");
+    assert_eq!(
+        local.login(&local.app.client, "ann@acme.com", GOOD).await.0,
+        303
+    );
+    let now: String = stored::table
+        .select(stored::password_hash)
+        .first(&mut local.app.db.conn().expect("conn"))
+        .expect("hash");
+    assert!(now.contains("m=19456,t=2,p=1"), "{now}");
+}
+
+#[actix_web::test]
+async fn forgot_password_answers_alike_and_delivers_through_the_outbox() {
+    let local = local_app().await;
+    local.add("ann@acme.com");
+    let ask = |login: &'static str| {
+        local
+            .app
+            .client
+            .post(format!("{}/password/forgot", local.app.address))
+            .form(&[("account", "acme"), ("login", login)])
+            .send()
+    };
+    let known = ask("ann@acme.com")
+        .await
+        .expect("known")
+        .text()
+        .await
+        .expect("page");
+    let unknown = ask("nobody@acme.com")
+        .await
+        .expect("unknown")
+        .text()
+        .await
+        .expect("page");
+    assert_eq!(known, unknown);
+    let mails = outbox::pending(&mut local.app.db.conn().expect("conn")).expect("outbox");
+    assert_eq!(mails.len(), 1);
+    assert_eq!(mails[0].recipient, "ann@acme.com");
+    let token = mails[0]
+        .body
+        .split("token=")
+        .nth(1)
+        .and_then(|t| t.split_whitespace().next())
+        .expect("link")
+        .to_owned();
+    assert_eq!(
+        local.set_password(&local.app.client, &token, GOOD).await.0,
+        200
+    );
+    assert_eq!(
+        local.login(&local.app.client, "ann@acme.com", GOOD).await.0,
+        303
+    );
+}
+
+#[actix_web::test]
+async fn one_address_is_rate_limited_in_memory() {
+    let app = spawn_app_with(|s| s.login_rate_per_minute = 3).await;
+    app.write(|c| accounts::create(c, "acme", "Acme"))
+        .expect("account");
+    let mut statuses = Vec::new();
+    for _ in 0..5 {
+        let response = app
+            .client
+            .post(format!("{}/login", app.address))
+            .form(&[
+                ("account", "acme"),
+                ("login", "x@acme.com"),
+                ("password", "whatever it is"),
+            ])
+            .send()
+            .await
+            .expect("login");
+        statuses.push(response.status().as_u16());
+    }
+    assert_eq!(statuses, [401, 401, 401, 429, 429]);
+}
+
+#[actix_web::test]
+async fn the_sign_in_page_renders() {
+    let local = local_app().await;
+    let page = local
+        .app
+        .client
+        .get(format!(
+            "{}/login?account=acme&next=//evil.example",
+            local.app.address
+        ))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.expect("html");
+    assert!(html.contains(r#"name="password""#) && html.contains(r#"value="acme""#));
+    assert!(!html.contains("evil.example"), "foreign next is dropped");
+}
