@@ -210,6 +210,19 @@ fn set_page(
     pages::page_with(status, "password_set.html", &context)
 }
 
+/// The current person a link is for, while the link works.
+async fn link_holder(db: &Db, token: &str) -> Result<Option<employees::Employee>, HttpError> {
+    let token = token.to_owned();
+    Ok(db
+        .run(move |conn| match credentials::link_holder(conn, &token)? {
+            Some((account, employee)) => {
+                employees::get_current(conn, &account, &employee).map(Some)
+            }
+            None => Ok(None),
+        })
+        .await?)
+}
+
 #[get("/password/set")]
 pub async fn set_form(
     query: web::Query<TokenQuery>,
