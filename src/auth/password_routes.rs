@@ -231,15 +231,7 @@ pub async fn set_form(
     let Some(token) = query.into_inner().token else {
         return Ok(link_gone());
     };
-    let lookup = token.clone();
-    let holder = db
-        .run(move |conn| match credentials::link_holder(conn, &lookup)? {
-            Some((account, employee)) => {
-                employees::get_current(conn, &account, &employee).map(Some)
-            }
-            None => Ok(None),
-        })
-        .await?;
+    let holder = link_holder(&db, &token).await?;
     Ok(match holder {
         Some(person) => set_page(StatusCode::OK, &token, &person.user_name, None),
         None => link_gone(),
@@ -261,15 +253,7 @@ pub async fn set(
     hashing: web::Data<Hashing>,
 ) -> Result<HttpResponse, HttpError> {
     let form = form.into_inner();
-    let lookup = form.token.clone();
-    let holder = db
-        .run(move |conn| match credentials::link_holder(conn, &lookup)? {
-            Some((account, employee)) => {
-                employees::get_current(conn, &account, &employee).map(Some)
-            }
-            None => Ok(None),
-        })
-        .await?;
+    let holder = link_holder(&db, &form.token).await?;
     let Some(person) = holder else {
         return Ok(link_gone());
     };
