@@ -65,10 +65,11 @@ impl Settings {
                 "GATEHOUSE_PROVISIONING_LOG_DAYS",
                 90,
             )?,
-            login_rate_per_minute: number(
+            login_rate_per_minute: bounded(
                 &get("GATEHOUSE_LOGIN_RATE_PER_MINUTE")?,
                 "GATEHOUSE_LOGIN_RATE_PER_MINUTE",
                 20,
+                10_000_000,
             )?,
             password_hashing: number(
                 &get("GATEHOUSE_PASSWORD_HASHING")?,
@@ -103,13 +104,22 @@ fn read(
 }
 
 fn number(value: &Option<String>, name: &'static str, default: u32) -> Result<u32, ConfigError> {
+    bounded(value, name, default, 1024)
+}
+
+fn bounded(
+    value: &Option<String>,
+    name: &'static str,
+    default: u32,
+    max: u32,
+) -> Result<u32, ConfigError> {
     match value {
         None => Ok(default),
         Some(text) => match text.parse::<u32>() {
-            Ok(n) if (1..=1024).contains(&n) => Ok(n),
+            Ok(n) if (1..=max).contains(&n) => Ok(n),
             _ => Err(ConfigError::Invalid {
                 name,
-                message: format!("{text:?} is not a whole number from 1 to 1024"),
+                message: format!("{text:?} is not a whole number from 1 to {max}"),
             }),
         },
     }

@@ -147,8 +147,20 @@ pub async fn login(
                 (false, None)
             }
         })
-        .await
-        .unwrap_or((false, None));
+        .await;
+    // Too many attempts queued: a busy answer, not a counted failure.
+    let Some(verdict) = verdict else {
+        return Ok(login_page(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &form.account,
+            &form.login,
+            &next,
+            Some((
+                "Too many sign-ins right now. Please try again in a moment.",
+                "error",
+            )),
+        ));
+    };
     let previous = session_cookie::secret_of(&request);
     let outcome = attempt.clone();
     let session = db
