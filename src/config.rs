@@ -32,6 +32,26 @@ pub struct Settings {
     pub login_rate_per_minute: u32,
     /// Password hashes computed at once (each takes 19 MiB and most of a core for a moment).
     pub password_hashing: usize,
+    /// Where mail goes; without it, mail waits in the outbox for `gatehouse mail outbox`.
+    pub smtp: Option<Smtp>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Smtp {
+    pub host: String,
+    pub port: u16,
+    pub user: Option<String>,
+    pub password: Option<String>,
+    pub from: String,
+    pub security: SmtpSecurity,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpSecurity {
+    StartTls,
+    Tls,
+    /// Plain text: only for a relay on the same host or in tests.
+    None,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://gatehouse.db";
@@ -71,6 +91,7 @@ impl Settings {
                 20,
                 10_000_000,
             )?,
+            smtp: smtp(&get)?,
             password_hashing: number(
                 &get("GATEHOUSE_PASSWORD_HASHING")?,
                 "GATEHOUSE_PASSWORD_HASHING",
@@ -83,6 +104,53 @@ impl Settings {
     pub fn is_https(&self) -> bool {
         self.public_url.starts_with("https://")
     }
+}
+
+fn smtp(
+    get: &impl Fn(&'static str) -> Result<Option<String>, ConfigError>,
+) -> Result<Option<Smtp>, ConfigError> {
+    let Some(host) = get("GATEHOUSE_SMTP_HOST")? else {
+        return Ok(None);
+    };
+    let invalid = |name: &'static str, message: String| ConfigError::Invalid { name, message };
+    let security = match get("GATEHOUSE_SMTP_SECURITY")?
+        .as_deref()
+        .unwrap_or("starttls")
+    {
+        "starttls" => SmtpSecurity::StartTls,
+        "tls" => SmtpSecurity::Tls,
+        "none" => SmtpSecurity::None,
+        other => {
+            return Err(invalid(
+                "GATEHOUSE_SMTP_SECURITY",
+                format!("{other:?} is not starttls, tls or none"),
+            ));
+        }
+    };
+    let default_port = match security {
+        SmtpSecurity::Tls => 465,
+        _ => 587,
+    };
+    let port = match get("GATEHOUSE_SMTP_PORT")? {
+        Some(text) => text
+            .parse()
+            .map_err(|_| invalid("GATEHOUSE_SMTP_PORT", format!("{text:?} is not a port")))?,
+        None => default_port,
+    };
+    let from = get("GATEHOUSE_SMTP_FROM")?.ok_or_else(|| {
+        invalid(
+            "GATEHOUSE_SMTP_FROM",
+            "is required with GATEHOUSE_SMTP_HOST".into(),
+        )
+    })?;
+    Ok(Some(Smtp {
+        host,
+        port,
+        user: get("GATEHOUSE_SMTP_USER")?,
+        password: get("GATEHOUSE_SMTP_PASSWORD")?,
+        from,
+        security,
+    }))
 }
 
 fn read(
@@ -185,6 +253,30 @@ mod tests {
         assert_eq!(s.store, Store::Postgres("postgres://gh:pw@db/gh".into()));
         let missing = settings(&[("GATEHOUSE_DATABASE_URL_FILE", "/nonexistent/url")]);
         assert!(matches!(missing, Err(ConfigError::Unreadable { .. })));
+    }
+
+    #[test]
+    fn smtp_is_off_unless_a_host_is_set_and_needs_a_sender() {
+        assert!(settings(&[]).expect("valid").smtp.is_none());
+        assert!(
+            settings(&[("GATEHOUSE_SMTP_HOST", "mail.acme.com")]).is_err(),
+            "no FROM"
+        );
+        let s = settings(&[
+            ("GATEHOUSE_SMTP_HOST", "mail.acme.com"),
+            ("GATEHOUSE_SMTP_FROM", "gh@acme.com"),
+        ])
+        .expect("valid");
+        let smtp = s.smtp.expect("smtp");
+        assert_eq!((smtp.port, smtp.security), (587, SmtpSecurity::StartTls));
+        assert!(
+            settings(&[
+                ("GATEHOUSE_SMTP_HOST", "m"),
+                ("GATEHOUSE_SMTP_FROM", "f@x"),
+                ("GATEHOUSE_SMTP_SECURITY", "ssl3")
+            ])
+            .is_err()
+        );
     }
 
     #[test]

@@ -34,6 +34,9 @@ impl Application {
             .map_err(|e| Error::io("cannot read the listening address", e))?
             .port();
         spawn_housekeeping(db.clone(), settings.provisioning_log_days);
+        if let Some(smtp) = settings.smtp.clone() {
+            crate::auth::mail_sender::start(db.clone(), smtp);
+        }
         let server = serve(listener, db.clone(), settings)?;
         Ok(Application { port, db, server })
     }

@@ -5,6 +5,7 @@ pub mod credentials;
 pub mod hashing;
 pub mod journal;
 pub mod local_login;
+pub mod mail_sender;
 pub mod outbox;
 pub mod password_routes;
 pub mod passwords;

@@ -88,6 +88,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         provisioning_log_days: 90,
         login_rate_per_minute: 1000,
         password_hashing: 1,
+        smtp: None,
     };
     adjust(&mut settings);
     let app = Application::build(settings).expect("application builds");

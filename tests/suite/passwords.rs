@@ -518,3 +518,93 @@ async fn the_sign_in_page_renders() {
     assert!(html.contains(r#"name="password""#) && html.contains(r#"value="acme""#));
     assert!(!html.contains("evil.example"), "foreign next is dropped");
 }
+
+/// A minimal SMTP server on a loopback port that keeps every message it is given.
+fn smtp_sink() -> (u16, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = std::sync::Arc::clone(&received);
+    std::thread::spawn(move || {
+        for stream in listener.incoming().map_while(Result::ok) {
+            let mut writer = stream.try_clone().expect("clone");
+            let mut reader = BufReader::new(stream);
+            let _ = writer.write_all(b"220 sink ESMTP\r\n");
+            let mut line = String::new();
+            while reader.read_line(&mut line).unwrap_or(0) > 0 {
+                let command = line.trim_end().to_ascii_uppercase();
+                let reply: &[u8] = if command.starts_with("DATA") {
+                    let _ = writer.write_all(b"354 go ahead\r\n");
+                    let mut message = String::new();
+                    let mut part = String::new();
+                    while reader.read_line(&mut part).unwrap_or(0) > 0 && part != ".\r\n" {
+                        message.push_str(&part);
+                        part.clear();
+                    }
+                    sink.lock().expect("lock").push(message);
+                    b"250 queued\r\n"
+                } else if command.starts_with("QUIT") {
+                    let _ = writer.write_all(b"221 bye\r\n");
+                    break;
+                } else {
+                    b"250 sink\r\n"
+                };
+                let _ = writer.write_all(reply);
+                line.clear();
+            }
+        }
+    });
+    (port, received)
+}
+
+#[actix_web::test]
+async fn with_smtp_configured_the_reset_link_is_mailed() {
+    let (port, received) = smtp_sink();
+    let app = spawn_app_with(|s| {
+        s.smtp = Some(gatehouse::config::Smtp {
+            host: "127.0.0.1".into(),
+            port,
+            user: None,
+            password: None,
+            from: "gatehouse@acme.com".into(),
+            security: gatehouse::config::SmtpSecurity::None,
+        })
+    })
+    .await;
+    let account = app
+        .write(|c| accounts::create(c, "acme", "Acme"))
+        .expect("account");
+    app.write(|c| lifecycle::create(c, &account.id, person("ann@acme.com"), &csv()))
+        .expect("ann");
+    app.client
+        .post(format!("{}/password/forgot", app.address))
+        .form(&[("account", "acme"), ("login", "ann@acme.com")])
+        .send()
+        .await
+        .expect("forgot");
+    let mut delivered = Vec::new();
+    for _ in 0..100 {
+        delivered = received.lock().expect("lock").clone();
+        if !delivered.is_empty()
+            && outbox::pending(&mut app.db.conn().expect("conn"))
+                .expect("outbox")
+                .is_empty()
+        {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(delivered.len(), 1, "one mail delivered");
+    assert!(
+        delivered[0].contains("To: ann@acme.com") && delivered[0].contains("password/set?token="),
+        "{}",
+        delivered[0]
+    );
+    assert!(
+        outbox::pending(&mut app.db.conn().expect("conn"))
+            .expect("outbox")
+            .is_empty(),
+        "marked sent"
+    );
+}
