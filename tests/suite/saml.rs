@@ -790,3 +790,31 @@ async fn behind_https_the_session_cookie_is_secure() {
     let hsts = response.headers().get("strict-transport-security");
     assert!(hsts.is_some(), "HSTS behind https");
 }
+
+#[actix_web::test]
+async fn sp_initiated_sign_in_in_mail_mode() {
+    let sso = sso_app().await;
+    sso.app
+        .write(|c| {
+            settings::change_sso(
+                c,
+                &sso.account.id,
+                &SsoChange {
+                    nameid_mode: Some(NameIdMode::Mail),
+                    ..SsoChange::default()
+                },
+            )
+        })
+        .expect("mail mode");
+    let request_id = sso.start_login(&sso.app.client, None).await;
+    let mut spec = sso.spec("ann.lee@ACME.com");
+    spec.in_response_to = Some(request_id);
+    let response = sso.post(&test_idp::response(&spec, &Key::active())).await;
+    assert_eq!(response.status(), 303, "{}", sso.last_journal().detail);
+    assert_eq!(location(&response), "/");
+    assert_eq!(
+        sso.me(&sso.app.client).await.expect("signed in")["user_name"],
+        "ann@acme.com"
+    );
+    assert_eq!(sso.last_journal().flow, "sp");
+}
