@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::resource::{ENTERPRISE, GATEHOUSE, GROUP, LIST, USER};
+use super::resource::{ENTERPRISE, GATEHOUSE, GROUP, USER};
 
 pub fn service_provider_config(base: &str) -> Value {
     json!({
@@ -182,11 +182,5 @@ pub fn resource_types(base: &str) -> Vec<Value> {
 }
 
 pub fn list(resources: Vec<Value>) -> Value {
-    json!({
-        "schemas": [LIST],
-        "totalResults": resources.len(),
-        "startIndex": 1,
-        "itemsPerPage": resources.len(),
-        "Resources": resources,
-    })
+    super::resource::list_response(resources.len(), 1, resources)
 }

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::error::ScimError;
 use super::input::field;
-use super::resource::{self, GROUP, LIST, PATCH};
+use super::resource::{self, GROUP, PATCH};
 use super::users::{ListQuery, MAX_PAGE, Reply, visible};
 use crate::db::schema::{employees, scim_group_members as members, scim_groups as g};
 use crate::db::{DbConnection, is_unique_violation};
@@ -120,7 +120,7 @@ pub fn list(
         .collect::<Result<_, _>>()?;
     Ok(Reply::json(
         200,
-        json!({ "schemas": [LIST], "totalResults": all.len(), "startIndex": start, "itemsPerPage": page.len(), "Resources": page }),
+        resource::list_response(all.len(), start, page),
     ))
 }
 

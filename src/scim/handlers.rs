@@ -148,49 +148,116 @@ async fn json_body(payload: web::Payload) -> Result<Value, ScimError> {
         .map_err(|e| ScimError::syntax(format!("the body is not valid JSON: {e}")))
 }
 
-type Query = web::Query<ListQuery>;
-
 fn query(request: &HttpRequest) -> ListQuery {
     web::Query::<ListQuery>::from_query(request.query_string())
         .map(|q| q.into_inner())
         .unwrap_or_default()
 }
 
-async fn list_users(
+type Outcome = Result<Reply, ScimError>;
+
+/// The operations a SCIM resource type offers; the handlers below serve both.
+trait Resource: 'static {
+    /// Whether the path id names a person (it goes into the provisioning log).
+    const NAMES_A_PERSON: bool;
+    fn list(c: &mut DbConnection, a: &Account, q: &ListQuery, base: &str) -> Outcome;
+    fn get(c: &mut DbConnection, a: &Account, id: &str, q: &ListQuery, base: &str) -> Outcome;
+    fn create(c: &mut DbConnection, a: &Account, body: &Value, base: &str) -> Outcome;
+    fn replace(c: &mut DbConnection, a: &Account, id: &str, body: &Value, base: &str) -> Outcome;
+    fn patch(c: &mut DbConnection, a: &Account, id: &str, body: &Value, base: &str) -> Outcome;
+    fn delete(c: &mut DbConnection, a: &Account, id: &str) -> Outcome;
+}
+
+struct Users;
+struct Groups;
+
+impl Resource for Users {
+    const NAMES_A_PERSON: bool = true;
+    fn list(c: &mut DbConnection, a: &Account, q: &ListQuery, base: &str) -> Outcome {
+        users::list(c, a, q, base)
+    }
+    fn get(c: &mut DbConnection, a: &Account, id: &str, q: &ListQuery, base: &str) -> Outcome {
+        users::get(c, a, id, q, base)
+    }
+    fn create(c: &mut DbConnection, a: &Account, body: &Value, base: &str) -> Outcome {
+        users::create(c, a, body, base)
+    }
+    fn replace(c: &mut DbConnection, a: &Account, id: &str, body: &Value, base: &str) -> Outcome {
+        users::replace(c, a, id, body, base)
+    }
+    fn patch(c: &mut DbConnection, a: &Account, id: &str, body: &Value, base: &str) -> Outcome {
+        users::patch(c, a, id, body, base)
+    }
+    fn delete(c: &mut DbConnection, a: &Account, id: &str) -> Outcome {
+        users::delete(c, a, id)
+    }
+}
+
+impl Resource for Groups {
+    const NAMES_A_PERSON: bool = false;
+    fn list(c: &mut DbConnection, a: &Account, q: &ListQuery, base: &str) -> Outcome {
+        groups::list(c, a, q, base)
+    }
+    fn get(c: &mut DbConnection, a: &Account, id: &str, q: &ListQuery, base: &str) -> Outcome {
+        groups::get(c, a, id, q, base)
+    }
+    fn create(c: &mut DbConnection, a: &Account, body: &Value, base: &str) -> Outcome {
+        groups::create(c, a, body, base)
+    }
+    fn replace(c: &mut DbConnection, a: &Account, id: &str, body: &Value, base: &str) -> Outcome {
+        groups::replace(c, a, id, body, base)
+    }
+    fn patch(c: &mut DbConnection, a: &Account, id: &str, body: &Value, base: &str) -> Outcome {
+        groups::patch(c, a, id, body, base)
+    }
+    fn delete(c: &mut DbConnection, a: &Account, id: &str) -> Outcome {
+        groups::delete(c, a, id)
+    }
+}
+
+fn subject<R: Resource>(id: &str) -> Option<String> {
+    R::NAMES_A_PERSON.then(|| id.to_owned())
+}
+
+async fn list<R: Resource>(
     request: HttpRequest,
     db: web::Data<Db>,
     settings: web::Data<Settings>,
 ) -> HttpResponse {
     let q = query(&request);
     run(&request, &db, &settings, false, None, move |c, a, base| {
-        users::list(c, a, &q, base)
+        R::list(c, a, &q, base)
     })
     .await
 }
 
-async fn create_user(
+async fn search<R: Resource>(
     request: HttpRequest,
     payload: web::Payload,
     db: web::Data<Db>,
     settings: web::Data<Settings>,
 ) -> HttpResponse {
-    match json_body(payload).await {
-        Ok(body) => {
-            run(&request, &db, &settings, true, None, move |c, a, base| {
-                users::create(c, a, &body, base)
-            })
-            .await
-        }
-        Err(error) => {
-            run(&request, &db, &settings, false, None, move |_, _, _| {
-                Err(error)
-            })
-            .await
-        }
-    }
+    let body = json_body(payload).await;
+    run(&request, &db, &settings, false, None, move |c, a, base| {
+        R::list(c, a, &ListQuery::from_search(&body?)?, base)
+    })
+    .await
 }
 
-async fn get_user(
+async fn create<R: Resource>(
+    request: HttpRequest,
+    payload: web::Payload,
+    db: web::Data<Db>,
+    settings: web::Data<Settings>,
+) -> HttpResponse {
+    let body = json_body(payload).await;
+    run(&request, &db, &settings, true, None, move |c, a, base| {
+        R::create(c, a, &body?, base)
+    })
+    .await
+}
+
+async fn get<R: Resource>(
     request: HttpRequest,
     id: web::Path<String>,
     db: web::Data<Db>,
@@ -202,13 +269,13 @@ async fn get_user(
         &db,
         &settings,
         false,
-        Some(id.clone()),
-        move |c, a, base| users::get(c, a, &id, &q, base),
+        subject::<R>(&id),
+        move |c, a, base| R::get(c, a, &id, &q, base),
     )
     .await
 }
 
-async fn put_user(
+async fn replace<R: Resource>(
     request: HttpRequest,
     id: web::Path<String>,
     payload: web::Payload,
@@ -222,13 +289,13 @@ async fn put_user(
         &db,
         &settings,
         true,
-        Some(id.clone()),
-        move |c, a, base| users::replace(c, a, &id, &body?, base),
+        subject::<R>(&id),
+        move |c, a, base| R::replace(c, a, &id, &body?, base),
     )
     .await
 }
 
-async fn patch_user(
+async fn patch<R: Resource>(
     request: HttpRequest,
     id: web::Path<String>,
     payload: web::Payload,
@@ -242,13 +309,13 @@ async fn patch_user(
         &db,
         &settings,
         true,
-        Some(id.clone()),
-        move |c, a, base| users::patch(c, a, &id, &body?, base),
+        subject::<R>(&id),
+        move |c, a, base| R::patch(c, a, &id, &body?, base),
     )
     .await
 }
 
-async fn delete_user(
+async fn delete<R: Resource>(
     request: HttpRequest,
     id: web::Path<String>,
     db: web::Data<Db>,
@@ -260,35 +327,9 @@ async fn delete_user(
         &db,
         &settings,
         true,
-        Some(id.clone()),
-        move |c, a, _| users::delete(c, a, &id),
+        subject::<R>(&id),
+        move |c, a, _| R::delete(c, a, &id),
     )
-    .await
-}
-
-async fn search_users(
-    request: HttpRequest,
-    payload: web::Payload,
-    db: web::Data<Db>,
-    settings: web::Data<Settings>,
-) -> HttpResponse {
-    let body = json_body(payload).await;
-    run(&request, &db, &settings, false, None, move |c, a, base| {
-        users::list(c, a, &ListQuery::from_search(&body?)?, base)
-    })
-    .await
-}
-
-async fn search_groups(
-    request: HttpRequest,
-    payload: web::Payload,
-    db: web::Data<Db>,
-    settings: web::Data<Settings>,
-) -> HttpResponse {
-    let body = json_body(payload).await;
-    run(&request, &db, &settings, false, None, move |c, a, base| {
-        groups::list(c, a, &ListQuery::from_search(&body?)?, base)
-    })
     .await
 }
 
@@ -337,92 +378,8 @@ async fn search_all(
         let page: Vec<Value> = found.into_iter().skip(start - 1).take(count).collect();
         Ok(Reply::json(
             200,
-            serde_json::json!({
-                "schemas": [super::resource::LIST], "totalResults": total, "startIndex": start,
-                "itemsPerPage": page.len(), "Resources": page,
-            }),
+            super::resource::list_response(total, start, page),
         ))
-    })
-    .await
-}
-
-async fn list_groups(
-    request: HttpRequest,
-    db: web::Data<Db>,
-    settings: web::Data<Settings>,
-) -> HttpResponse {
-    let q = query(&request);
-    run(&request, &db, &settings, false, None, move |c, a, base| {
-        groups::list(c, a, &q, base)
-    })
-    .await
-}
-
-async fn create_group(
-    request: HttpRequest,
-    payload: web::Payload,
-    db: web::Data<Db>,
-    settings: web::Data<Settings>,
-) -> HttpResponse {
-    let body = json_body(payload).await;
-    run(&request, &db, &settings, true, None, move |c, a, base| {
-        groups::create(c, a, &body?, base)
-    })
-    .await
-}
-
-async fn get_group(
-    request: HttpRequest,
-    id: web::Path<String>,
-    db: web::Data<Db>,
-    settings: web::Data<Settings>,
-) -> HttpResponse {
-    let (id, q) = (id.into_inner(), query(&request));
-    run(&request, &db, &settings, false, None, move |c, a, base| {
-        groups::get(c, a, &id, &q, base)
-    })
-    .await
-}
-
-async fn put_group(
-    request: HttpRequest,
-    id: web::Path<String>,
-    payload: web::Payload,
-    db: web::Data<Db>,
-    settings: web::Data<Settings>,
-) -> HttpResponse {
-    let id = id.into_inner();
-    let body = json_body(payload).await;
-    run(&request, &db, &settings, true, None, move |c, a, base| {
-        groups::replace(c, a, &id, &body?, base)
-    })
-    .await
-}
-
-async fn patch_group(
-    request: HttpRequest,
-    id: web::Path<String>,
-    payload: web::Payload,
-    db: web::Data<Db>,
-    settings: web::Data<Settings>,
-) -> HttpResponse {
-    let id = id.into_inner();
-    let body = json_body(payload).await;
-    run(&request, &db, &settings, true, None, move |c, a, base| {
-        groups::patch(c, a, &id, &body?, base)
-    })
-    .await
-}
-
-async fn delete_group(
-    request: HttpRequest,
-    id: web::Path<String>,
-    db: web::Data<Db>,
-    settings: web::Data<Settings>,
-) -> HttpResponse {
-    let id = id.into_inner();
-    run(&request, &db, &settings, true, None, move |c, a, _| {
-        groups::delete(c, a, &id)
     })
     .await
 }
@@ -469,50 +426,13 @@ async fn not_found(request: HttpRequest) -> HttpResponse {
 }
 
 pub fn routes(config: &mut web::ServiceConfig) {
-    let _: Option<Query> = None;
     config.service(
         web::scope("/scim/v2")
-            .service(
-                web::resource("/Users")
-                    .route(web::get().to(list_users))
-                    .route(web::post().to(create_user))
-                    .default_service(web::to(not_allowed)),
-            )
-            .service(
-                web::resource("/Users/.search")
-                    .route(web::post().to(search_users))
-                    .default_service(web::to(not_allowed)),
-            )
-            .service(
-                web::resource("/Groups/.search")
-                    .route(web::post().to(search_groups))
-                    .default_service(web::to(not_allowed)),
-            )
+            .configure(resource::<Users>("/Users"))
+            .configure(resource::<Groups>("/Groups"))
             .service(
                 web::resource("/.search")
                     .route(web::post().to(search_all))
-                    .default_service(web::to(not_allowed)),
-            )
-            .service(
-                web::resource("/Users/{id}")
-                    .route(web::get().to(get_user))
-                    .route(web::put().to(put_user))
-                    .route(web::patch().to(patch_user))
-                    .route(web::delete().to(delete_user))
-                    .default_service(web::to(not_allowed)),
-            )
-            .service(
-                web::resource("/Groups")
-                    .route(web::get().to(list_groups))
-                    .route(web::post().to(create_group))
-                    .default_service(web::to(not_allowed)),
-            )
-            .service(
-                web::resource("/Groups/{id}")
-                    .route(web::get().to(get_group))
-                    .route(web::put().to(put_group))
-                    .route(web::patch().to(patch_group))
-                    .route(web::delete().to(delete_group))
                     .default_service(web::to(not_allowed)),
             )
             .service(
@@ -532,4 +452,30 @@ pub fn routes(config: &mut web::ServiceConfig) {
             )
             .default_service(web::to(not_found)),
     );
+}
+
+/// The routes of one resource type: collection, .search, and items.
+fn resource<R: Resource>(path: &'static str) -> impl FnOnce(&mut web::ServiceConfig) {
+    move |config| {
+        config
+            .service(
+                web::resource(format!("{path}/.search"))
+                    .route(web::post().to(search::<R>))
+                    .default_service(web::to(not_allowed)),
+            )
+            .service(
+                web::resource(path)
+                    .route(web::get().to(list::<R>))
+                    .route(web::post().to(create::<R>))
+                    .default_service(web::to(not_allowed)),
+            )
+            .service(
+                web::resource(format!("{path}/{{id}}"))
+                    .route(web::get().to(get::<R>))
+                    .route(web::put().to(replace::<R>))
+                    .route(web::patch().to(patch::<R>))
+                    .route(web::delete().to(delete::<R>))
+                    .default_service(web::to(not_allowed)),
+            );
+    }
 }

@@ -95,6 +95,17 @@ pub fn user(person: &Employee, base: &str) -> Value {
     Value::Object(doc)
 }
 
+/// A ListResponse: one page of `resources` out of `total`, starting at `start` (1-based).
+pub fn list_response(total: usize, start: usize, resources: Vec<Value>) -> Value {
+    json!({
+        "schemas": [LIST],
+        "totalResults": total,
+        "startIndex": start,
+        "itemsPerPage": resources.len(),
+        "Resources": resources,
+    })
+}
+
 /// An extension appears (in the body and in `schemas`) only when it holds something.
 fn add_extension(doc: &mut Map<String, Value>, urn: &str, values: Map<String, Value>) {
     if values.is_empty() {

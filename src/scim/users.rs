@@ -3,13 +3,13 @@
 
 use diesel::prelude::*;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::error::ScimError;
 use super::filter::{self, Condition};
 use super::input::{UserInput, parse_user};
 use super::patch;
-use super::resource::{self, LIST};
+use super::resource;
 use crate::db::DbConnection;
 use crate::db::schema::employees as e;
 use crate::directory::accounts::Account;
@@ -160,13 +160,7 @@ pub fn list(
         .collect();
     Ok(Reply::json(
         200,
-        json!({
-            "schemas": [LIST],
-            "totalResults": total,
-            "startIndex": start,
-            "itemsPerPage": resources.len(),
-            "Resources": resources,
-        }),
+        resource::list_response(total as usize, start as usize, resources),
     ))
 }
 
