@@ -2,6 +2,7 @@
 //! sign-in attempt. Shared by SAML, local passwords and the admin pages.
 
 pub mod credentials;
+pub mod csrf;
 pub mod hashing;
 pub mod journal;
 pub mod local_login;

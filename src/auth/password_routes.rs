@@ -13,7 +13,7 @@ use super::credentials::{self, LinkPurpose};
 use super::hashing::Hashing;
 use super::local_login::{self, Attempt};
 use super::passwords::{self, Verified};
-use super::{outbox, session_cookie};
+use super::{csrf, outbox, session_cookie};
 use crate::config::Settings;
 use crate::db::{self, Db};
 use crate::directory::accounts;
@@ -48,7 +48,38 @@ pub struct LoginQuery {
     next: Option<String>,
 }
 
+/// Renders a form page with its CSRF token, setting the token cookie if the browser has none.
+fn form_page(
+    request: &HttpRequest,
+    secure: bool,
+    status: StatusCode,
+    template: &str,
+    mut context: Context,
+) -> HttpResponse {
+    let (token, cookie) = csrf::token_for(request, secure);
+    context.insert("csrf", &token);
+    let mut response = pages::page_with(status, template, &context);
+    if let Some(cookie) = cookie
+        && let Err(error) = response.add_cookie(&cookie)
+    {
+        log::warn!("cannot set the form cookie: {error}");
+    }
+    response
+}
+
+/// The answer to a form post without a valid token or from another site.
+pub fn forged() -> HttpResponse {
+    pages::notice(
+        StatusCode::FORBIDDEN,
+        "Please try again",
+        "This form has expired or was sent from another site. Reload the page and submit it again.",
+        None,
+    )
+}
+
 fn login_page(
+    request: &HttpRequest,
+    secure: bool,
     status: StatusCode,
     account: &str,
     login_name: &str,
@@ -65,14 +96,20 @@ fn login_page(
     context.insert("next", next);
     context.insert("message", &message.map(|m| m.0));
     context.insert("tone", &message.map(|m| m.1));
-    pages::page_with(status, "login.html", &context)
+    form_page(request, secure, status, "login.html", context)
 }
 
 #[get("/login")]
-pub async fn login_form(query: web::Query<LoginQuery>) -> HttpResponse {
+pub async fn login_form(
+    request: HttpRequest,
+    query: web::Query<LoginQuery>,
+    settings: web::Data<Settings>,
+) -> HttpResponse {
     let query = query.into_inner();
     let next = query.next.as_deref().and_then(local_path).unwrap_or("/");
     login_page(
+        &request,
+        settings.is_https(),
         StatusCode::OK,
         query.account.as_deref().unwrap_or_default(),
         "",
@@ -88,6 +125,8 @@ pub struct LoginForm {
     password: String,
     #[serde(default)]
     next: String,
+    #[serde(default)]
+    csrf: String,
 }
 
 const WRONG: &str = "The company, login name or password is wrong.";
@@ -102,9 +141,15 @@ pub async fn login(
     hashing: web::Data<Hashing>,
 ) -> Result<HttpResponse, HttpError> {
     let form = form.into_inner();
+    if csrf::check(&request, &form.csrf, &settings.public_url).is_err() {
+        return Ok(forged());
+    }
+    let secure = settings.is_https();
     let next = local_path(&form.next).unwrap_or("/").to_owned();
     if !limiter.allows(&request) {
         return Ok(login_page(
+            &request,
+            secure,
             StatusCode::TOO_MANY_REQUESTS,
             &form.account,
             &form.login,
@@ -151,6 +196,8 @@ pub async fn login(
     // Too many attempts queued: a busy answer, not a counted failure.
     let Some(verdict) = verdict else {
         return Ok(login_page(
+            &request,
+            secure,
             StatusCode::SERVICE_UNAVAILABLE,
             &form.account,
             &form.login,
@@ -179,6 +226,8 @@ pub async fn login(
             .insert_header((header::LOCATION, next))
             .finish(),
         None => login_page(
+            &request,
+            secure,
             StatusCode::UNAUTHORIZED,
             &form.account,
             &form.login,
@@ -210,6 +259,8 @@ fn link_gone() -> HttpResponse {
 }
 
 fn set_page(
+    request: &HttpRequest,
+    secure: bool,
     status: StatusCode,
     token: &str,
     user_name: &str,
@@ -219,7 +270,7 @@ fn set_page(
     context.insert("token", token);
     context.insert("user_name", user_name);
     context.insert("message", &message);
-    pages::page_with(status, "password_set.html", &context)
+    form_page(request, secure, status, "password_set.html", context)
 }
 
 /// The current person a link is for, while the link works.
@@ -237,15 +288,24 @@ async fn link_holder(db: &Db, token: &str) -> Result<Option<employees::Employee>
 
 #[get("/password/set")]
 pub async fn set_form(
+    request: HttpRequest,
     query: web::Query<TokenQuery>,
     db: web::Data<Db>,
+    settings: web::Data<Settings>,
 ) -> Result<HttpResponse, HttpError> {
     let Some(token) = query.into_inner().token else {
         return Ok(link_gone());
     };
     let holder = link_holder(&db, &token).await?;
     Ok(match holder {
-        Some(person) => set_page(StatusCode::OK, &token, &person.user_name, None),
+        Some(person) => set_page(
+            &request,
+            settings.is_https(),
+            StatusCode::OK,
+            &token,
+            &person.user_name,
+            None,
+        ),
         None => link_gone(),
     })
 }
@@ -255,6 +315,8 @@ pub struct SetForm {
     token: String,
     password: String,
     confirm: String,
+    #[serde(default)]
+    csrf: String,
 }
 
 #[post("/password/set")]
@@ -263,8 +325,12 @@ pub async fn set(
     form: web::Form<SetForm>,
     db: web::Data<Db>,
     hashing: web::Data<Hashing>,
+    settings: web::Data<Settings>,
 ) -> Result<HttpResponse, HttpError> {
     let form = form.into_inner();
+    if csrf::check(&request, &form.csrf, &settings.public_url).is_err() {
+        return Ok(forged());
+    }
     let holder = link_holder(&db, &form.token).await?;
     let Some(person) = holder else {
         return Ok(link_gone());
@@ -276,6 +342,8 @@ pub async fn set(
         &person.email,
     ) {
         return Ok(set_page(
+            &request,
+            settings.is_https(),
             StatusCode::BAD_REQUEST,
             &form.token,
             &person.user_name,
@@ -319,16 +387,28 @@ pub async fn set(
 }
 
 #[get("/password/forgot")]
-pub async fn forgot_form(query: web::Query<LoginQuery>) -> HttpResponse {
+pub async fn forgot_form(
+    request: HttpRequest,
+    query: web::Query<LoginQuery>,
+    settings: web::Data<Settings>,
+) -> HttpResponse {
     let mut context = Context::new();
     context.insert("account", query.account.as_deref().unwrap_or_default());
-    pages::page("forgot.html", &context)
+    form_page(
+        &request,
+        settings.is_https(),
+        StatusCode::OK,
+        "forgot.html",
+        context,
+    )
 }
 
 #[derive(Deserialize)]
 pub struct ForgotForm {
     account: String,
     login: String,
+    #[serde(default)]
+    csrf: String,
 }
 
 /// Always the same answer, whether or not the person exists or may use a password.
@@ -346,10 +426,13 @@ pub async fn forgot(
         "If this company has a person with that login who signs in with a password, a link to set a new one is on its way to their work email. It works once, for 24 hours.",
         None,
     );
+    let form = form.into_inner();
+    if csrf::check(&request, &form.csrf, &settings.public_url).is_err() {
+        return Ok(forged());
+    }
     if !limiter.allows(&request) {
         return Ok(answer);
     }
-    let form = form.into_inner();
     let public_url = settings.public_url.clone();
     db.run(move |conn| {
         let attempt = local_login::look_up(conn, &form.account, &form.login)?;

@@ -4,7 +4,7 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde_json::json;
 
-use super::{session_cookie, sessions};
+use super::{csrf, session_cookie, sessions};
 use crate::config::Settings;
 use crate::db::Db;
 use crate::error::HttpError;
@@ -12,14 +12,30 @@ use crate::web::pages;
 
 /// The landing page after sign-in: who you are, and a way out.
 #[get("/")]
-pub async fn home(request: HttpRequest, db: web::Data<Db>) -> Result<HttpResponse, HttpError> {
+pub async fn home(
+    request: HttpRequest,
+    db: web::Data<Db>,
+    settings: web::Data<Settings>,
+) -> Result<HttpResponse, HttpError> {
     let person = match session_cookie::secret_of(&request) {
         Some(secret) => db.run(move |conn| sessions::find(conn, &secret)).await?,
         None => None,
     };
+    let (token, cookie) = csrf::token_for(&request, settings.is_https());
     let mut context = tera::Context::new();
     context.insert("person", &person);
-    Ok(pages::page("home.html", &context))
+    context.insert("csrf", &token);
+    let mut response = pages::page("home.html", &context);
+    if let Some(cookie) = cookie {
+        let _ = response.add_cookie(&cookie);
+    }
+    Ok(response)
+}
+
+#[derive(serde::Deserialize)]
+pub struct LogoutForm {
+    #[serde(default)]
+    csrf: String,
 }
 
 #[get("/api/me")]
@@ -47,9 +63,13 @@ fn not_signed_in() -> HttpResponse {
 #[post("/logout")]
 pub async fn logout(
     request: HttpRequest,
+    form: web::Form<LogoutForm>,
     db: web::Data<Db>,
     settings: web::Data<Settings>,
 ) -> Result<HttpResponse, HttpError> {
+    if csrf::check(&request, &form.csrf, &settings.public_url).is_err() {
+        return Ok(super::password_routes::forged());
+    }
     if let Some(secret) = session_cookie::secret_of(&request) {
         db.run(move |conn| sessions::revoke(conn, &secret)).await?;
     }

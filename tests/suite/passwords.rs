@@ -11,7 +11,9 @@ use gatehouse::directory::{employees as people, lifecycle};
 use gatehouse::idp::settings::{self, SsoChange};
 use serde_json::Value;
 
-use crate::helpers::{TestApp, csv, gatehouse_bin, person, scim, spawn_app, spawn_app_with};
+use crate::helpers::{
+    TestApp, csv, form_token, gatehouse_bin, person, scim, spawn_app, spawn_app_with,
+};
 
 const GOOD: &str = "a perfectly long password";
 
@@ -48,12 +50,15 @@ impl Local {
         token: &str,
         password: &str,
     ) -> (u16, String) {
+        // The token belongs to the browser, not the form: any form page gives it.
+        let csrf = form_token(client, &self.app.address, "/login").await;
         let response = client
             .post(format!("{}/password/set", self.app.address))
             .form(&[
                 ("token", token),
                 ("password", password),
                 ("confirm", password),
+                ("csrf", csrf.as_str()),
             ])
             .send()
             .await
@@ -70,6 +75,7 @@ impl Local {
         login: &str,
         password: &str,
     ) -> (u16, String, String) {
+        let csrf = form_token(client, &self.app.address, "/login").await;
         let response = client
             .post(format!("{}/login", self.app.address))
             .form(&[
@@ -77,6 +83,7 @@ impl Local {
                 ("login", login),
                 ("password", password),
                 ("next", "/after"),
+                ("csrf", csrf.as_str()),
             ])
             .send()
             .await
@@ -436,12 +443,17 @@ async fn old_hash_parameters_are_upgraded_at_sign_in() {
 async fn forgot_password_answers_alike_and_delivers_through_the_outbox() {
     let local = local_app().await;
     local.add("ann@acme.com");
+    let csrf = form_token(&local.app.client, &local.app.address, "/password/forgot").await;
     let ask = |login: &'static str| {
         local
             .app
             .client
             .post(format!("{}/password/forgot", local.app.address))
-            .form(&[("account", "acme"), ("login", login)])
+            .form(&[
+                ("account", "acme"),
+                ("login", login),
+                ("csrf", csrf.as_str()),
+            ])
             .send()
     };
     let known = ask("ann@acme.com")
@@ -482,6 +494,7 @@ async fn one_address_is_rate_limited_in_memory() {
     let app = spawn_app_with(|s| s.login_rate_per_minute = 3).await;
     app.write(|c| accounts::create(c, "acme", "Acme"))
         .expect("account");
+    let csrf = form_token(&app.client, &app.address, "/login").await;
     let mut statuses = Vec::new();
     for _ in 0..5 {
         let response = app
@@ -491,6 +504,7 @@ async fn one_address_is_rate_limited_in_memory() {
                 ("account", "acme"),
                 ("login", "x@acme.com"),
                 ("password", "whatever it is"),
+                ("csrf", csrf.as_str()),
             ])
             .send()
             .await
@@ -577,9 +591,14 @@ async fn with_smtp_configured_the_reset_link_is_mailed() {
         .expect("account");
     app.write(|c| lifecycle::create(c, &account.id, person("ann@acme.com"), &csv()))
         .expect("ann");
+    let csrf = form_token(&app.client, &app.address, "/password/forgot").await;
     app.client
         .post(format!("{}/password/forgot", app.address))
-        .form(&[("account", "acme"), ("login", "ann@acme.com")])
+        .form(&[
+            ("account", "acme"),
+            ("login", "ann@acme.com"),
+            ("csrf", &csrf),
+        ])
         .send()
         .await
         .expect("forgot");
@@ -606,5 +625,67 @@ async fn with_smtp_configured_the_reset_link_is_mailed() {
             .expect("outbox")
             .is_empty(),
         "marked sent"
+    );
+}
+
+#[actix_web::test]
+async fn forms_without_the_token_or_from_another_site_are_refused() {
+    let local = local_app().await;
+    local.add("ann@acme.com");
+    let token = local.link_for("ann@acme.com");
+    local.set_password(&local.app.client, &token, GOOD).await;
+    let fields = [
+        ("account", "acme"),
+        ("login", "ann@acme.com"),
+        ("password", GOOD),
+    ];
+    let bare = local
+        .app
+        .new_browser()
+        .post(format!("{}/login", local.app.address))
+        .form(&fields)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(bare.status(), 403, "no token");
+    let browser = local.app.new_browser();
+    let csrf = form_token(&browser, &local.app.address, "/login").await;
+    let mut with_token = fields.to_vec();
+    with_token.push(("csrf", &csrf));
+    let foreign = browser
+        .post(format!("{}/login", local.app.address))
+        .header("origin", "https://evil.example")
+        .form(&with_token)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(foreign.status(), 403, "another site's origin");
+    let stolen = local
+        .app
+        .new_browser()
+        .post(format!("{}/login", local.app.address))
+        .form(&with_token)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(stolen.status(), 403, "a token without its cookie");
+    let own = browser
+        .post(format!("{}/login", local.app.address))
+        .header("origin", "http://127.0.0.1")
+        .form(&with_token)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(own.status(), 303, "same origin with token and cookie");
+    let logout = browser
+        .post(format!("{}/logout", local.app.address))
+        .form(&[("csrf", "nope")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(logout.status(), 403);
+    assert!(
+        me(&local, &browser).await.is_some(),
+        "a forged logout changes nothing"
     );
 }

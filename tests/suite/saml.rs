@@ -434,8 +434,10 @@ async fn deactivation_and_logout_end_the_session() {
         .status(),
         303
     );
+    let csrf = crate::helpers::form_token(&browser, &sso.app.address, "/").await;
     let out = browser
         .post(format!("{}/logout", sso.app.address))
+        .form(&[("csrf", csrf.as_str())])
         .send()
         .await
         .expect("logout");
