@@ -75,6 +75,16 @@ fn spawn_housekeeping(db: Db, log_days: u32) {
                 }
                 Err(error) => log::warn!("provisioning log purge failed: {error}"),
             }
+            match db
+                .run(|conn| crate::db::write(conn, crate::directory::expiry::purge_expired))
+                .await
+            {
+                Ok(purged) if purged.total() > 0 => {
+                    log::info!("purged expired one-time state: {purged:?}")
+                }
+                Ok(_) => {}
+                Err(error) => log::warn!("purge of expired one-time state failed: {error}"),
+            }
         }
     });
 }

@@ -8,6 +8,7 @@ pub mod clock;
 pub mod csv_io;
 pub mod employees;
 pub mod error;
+pub mod expiry;
 pub mod history;
 pub mod keys;
 pub mod lifecycle;

@@ -516,3 +516,47 @@ fn invalid_master_data_is_refused_with_the_field_named() {
         .expect("count");
     assert_eq!(count, 0);
 }
+
+#[test]
+fn expired_one_time_state_is_purged_and_current_state_kept() {
+    use gatehouse::db::schema::{saml_replay, saml_requests};
+    use gatehouse::directory::expiry;
+    let d = Domain::new();
+    let ann = provision_ann(&d);
+    let now = clock::now();
+    let hour = chrono::Duration::hours(1);
+    for (id, expires) in [("_old", now - hour), ("_new", now + hour)] {
+        diesel::insert_into(saml_requests::table)
+            .values((
+                saml_requests::id.eq(id),
+                saml_requests::account_id.eq(&d.account.id),
+                saml_requests::created_at.eq(now - hour),
+                saml_requests::expires_at.eq(expires),
+            ))
+            .execute(&mut d.conn())
+            .expect("request");
+        diesel::insert_into(saml_replay::table)
+            .values((
+                saml_replay::account_id.eq(&d.account.id),
+                saml_replay::assertion_id.eq(id),
+                saml_replay::expires_at.eq(expires),
+            ))
+            .execute(&mut d.conn())
+            .expect("replay");
+    }
+    open_session(&d, &ann.id);
+    diesel::update(sessions::table)
+        .set(sessions::expires_at.eq(now - hour))
+        .execute(&mut d.conn())
+        .expect("expire the session");
+    let purged = d.write(expiry::purge_expired).expect("purge");
+    assert_eq!(
+        (purged.saml_requests, purged.replay_entries, purged.sessions),
+        (1, 1, 1)
+    );
+    let left: Vec<String> = saml_requests::table
+        .select(saml_requests::id)
+        .load(&mut d.conn())
+        .expect("requests");
+    assert_eq!(left, ["_new"]);
+}
