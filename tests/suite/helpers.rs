@@ -117,6 +117,31 @@ impl TestApp {
         db::write(&mut self.db.conn().expect("connection"), f)
     }
 
+    /// Applies SSO switches to an account, as an admin would.
+    pub fn sso(&self, account_id: &str, change: gatehouse::idp::settings::SsoChange) {
+        self.write(|c| gatehouse::idp::settings::change_sso(c, account_id, &change))
+            .expect("SSO settings");
+    }
+
+    /// A person provisioned by Entra (federated, active).
+    pub fn provision(
+        &self,
+        account_id: &str,
+        user_name: &str,
+    ) -> gatehouse::directory::employees::Employee {
+        self.write(|c| {
+            gatehouse::directory::lifecycle::provision(
+                c,
+                account_id,
+                person(user_name),
+                true,
+                &scim(),
+            )
+        })
+        .expect("provision")
+        .employee
+    }
+
     /// A second browser: its own cookie jar.
     pub fn new_browser(&self) -> reqwest::Client {
         reqwest::Client::builder()

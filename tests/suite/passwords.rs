@@ -8,12 +8,10 @@ use gatehouse::db::schema::credentials as stored;
 use gatehouse::directory::accounts::{self, Account};
 use gatehouse::directory::history::{self, Actor};
 use gatehouse::directory::{employees as people, lifecycle};
-use gatehouse::idp::settings::{self, SsoChange};
+use gatehouse::idp::settings::SsoChange;
 use serde_json::Value;
 
-use crate::helpers::{
-    TestApp, csv, form_token, gatehouse_bin, person, scim, spawn_app, spawn_app_with,
-};
+use crate::helpers::{TestApp, csv, form_token, gatehouse_bin, person, spawn_app, spawn_app_with};
 
 const GOOD: &str = "a perfectly long password";
 
@@ -232,20 +230,8 @@ async fn wrong_unknown_and_locked_all_get_the_same_answer_and_lockouts_reach_the
 #[actix_web::test]
 async fn federated_people_are_sent_to_microsoft_while_sso_is_on_but_setup_admins_keep_a_password() {
     let local = local_app().await;
-    let ann = local
-        .app
-        .write(|c| {
-            lifecycle::provision(c, &local.account.id, person("ann@acme.com"), true, &scim())
-        })
-        .expect("ann")
-        .employee;
-    let boss = local
-        .app
-        .write(|c| {
-            lifecycle::provision(c, &local.account.id, person("boss@acme.com"), true, &scim())
-        })
-        .expect("boss")
-        .employee;
+    let ann = local.app.provision(&local.account.id, "ann@acme.com");
+    let boss = local.app.provision(&local.account.id, "boss@acme.com");
     for who in [&ann, &boss] {
         let hash = passwords::hash(GOOD);
         local
@@ -274,19 +260,13 @@ async fn federated_people_are_sent_to_microsoft_while_sso_is_on_but_setup_admins
         &local.account,
         &[crate::saml::cert(&crate::test_idp::Key::active())],
     );
-    local
-        .app
-        .write(|c| {
-            settings::change_sso(
-                c,
-                &local.account.id,
-                &SsoChange {
-                    enabled: Some(true),
-                    ..Default::default()
-                },
-            )
-        })
-        .expect("on");
+    local.app.sso(
+        &local.account.id,
+        SsoChange {
+            enabled: Some(true),
+            ..Default::default()
+        },
+    );
 
     let (status, _, page) = local.login(&local.app.client, "ann@acme.com", GOOD).await;
     assert_eq!(status, 200);
@@ -306,19 +286,13 @@ async fn federated_people_are_sent_to_microsoft_while_sso_is_on_but_setup_admins
         "break-glass admin"
     );
 
-    local
-        .app
-        .write(|c| {
-            settings::change_sso(
-                c,
-                &local.account.id,
-                &SsoChange {
-                    enabled: Some(false),
-                    ..Default::default()
-                },
-            )
-        })
-        .expect("off");
+    local.app.sso(
+        &local.account.id,
+        SsoChange {
+            enabled: Some(false),
+            ..Default::default()
+        },
+    );
     let browser = local.app.new_browser();
     assert_eq!(
         local.login(&browser, "ann@acme.com", GOOD).await.0,
@@ -330,31 +304,19 @@ async fn federated_people_are_sent_to_microsoft_while_sso_is_on_but_setup_admins
 #[actix_web::test]
 async fn removed_from_federation_then_signed_in_with_a_new_password() {
     let local = local_app().await;
-    let ann = local
-        .app
-        .write(|c| {
-            lifecycle::provision(c, &local.account.id, person("ann@acme.com"), true, &scim())
-        })
-        .expect("ann")
-        .employee;
+    let ann = local.app.provision(&local.account.id, "ann@acme.com");
     crate::saml::trust(
         &local.app,
         &local.account,
         &[crate::saml::cert(&crate::test_idp::Key::active())],
     );
-    local
-        .app
-        .write(|c| {
-            settings::change_sso(
-                c,
-                &local.account.id,
-                &SsoChange {
-                    enabled: Some(true),
-                    ..Default::default()
-                },
-            )
-        })
-        .expect("on");
+    local.app.sso(
+        &local.account.id,
+        SsoChange {
+            enabled: Some(true),
+            ..Default::default()
+        },
+    );
     local
         .app
         .write(|c| {

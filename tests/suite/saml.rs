@@ -36,17 +36,13 @@ pub async fn sso_app() -> Sso {
         .write(|c| accounts::create(c, "acme", "Acme"))
         .expect("account");
     trust(&app, &account, &[cert(&Key::active())]);
-    app.write(|c| {
-        settings::change_sso(
-            c,
-            &account.id,
-            &SsoChange {
-                enabled: Some(true),
-                ..SsoChange::default()
-            },
-        )
-    })
-    .expect("sso on");
+    app.sso(
+        &account.id,
+        SsoChange {
+            enabled: Some(true),
+            ..SsoChange::default()
+        },
+    );
     let mut profile = person("ann@acme.com");
     profile.email = "ann.lee@acme.com".into();
     let ann = app
@@ -215,18 +211,13 @@ async fn sp_initiated_sign_in_with_upn_lands_on_the_relay_path_with_a_session() 
 #[actix_web::test]
 async fn idp_initiated_sign_in_with_mail_mode_goes_to_a_local_relay_only() {
     let sso = sso_app().await;
-    sso.app
-        .write(|c| {
-            settings::change_sso(
-                c,
-                &sso.account.id,
-                &SsoChange {
-                    nameid_mode: Some(NameIdMode::Mail),
-                    ..SsoChange::default()
-                },
-            )
-        })
-        .expect("mail mode");
+    sso.app.sso(
+        &sso.account.id,
+        SsoChange {
+            nameid_mode: Some(NameIdMode::Mail),
+            ..SsoChange::default()
+        },
+    );
     let spec = sso.spec("Ann.Lee@acme.com");
     let response = sso
         .post_with(
@@ -325,18 +316,13 @@ async fn an_unknown_in_response_to_is_refused_even_with_idp_initiated_on_and_idp
         sso.account.idp_initiated,
         "on by default for Microsoft 365 tiles"
     );
-    sso.app
-        .write(|c| {
-            settings::change_sso(
-                c,
-                &sso.account.id,
-                &SsoChange {
-                    idp_initiated: Some(false),
-                    ..SsoChange::default()
-                },
-            )
-        })
-        .expect("idp-initiated off");
+    sso.app.sso(
+        &sso.account.id,
+        SsoChange {
+            idp_initiated: Some(false),
+            ..SsoChange::default()
+        },
+    );
     let response = sso
         .post(&test_idp::response(
             &sso.spec("ann@acme.com"),
@@ -360,11 +346,7 @@ async fn an_unknown_in_response_to_is_refused_even_with_idp_initiated_on_and_idp
 #[actix_web::test]
 async fn a_new_sign_in_in_the_same_browser_replaces_the_earlier_session() {
     let sso = sso_app().await;
-    let bob = sso
-        .app
-        .write(|c| lifecycle::provision(c, &sso.account.id, person("bob@acme.com"), true, &scim()))
-        .expect("bob")
-        .employee;
+    let bob = sso.app.provision(&sso.account.id, "bob@acme.com");
     let first = sso
         .post(&test_idp::response(
             &sso.spec("ann@acme.com"),
@@ -550,18 +532,13 @@ async fn people_who_may_not_sign_in_are_refused_with_a_precise_reason() {
             "{page}"
         );
     }
-    sso.app
-        .write(|c| {
-            settings::change_sso(
-                c,
-                &sso.account.id,
-                &SsoChange {
-                    nameid_mode: Some(NameIdMode::Mail),
-                    ..SsoChange::default()
-                },
-            )
-        })
-        .expect("mail mode");
+    sso.app.sso(
+        &sso.account.id,
+        SsoChange {
+            nameid_mode: Some(NameIdMode::Mail),
+            ..SsoChange::default()
+        },
+    );
     sso.post_with(
         &sso.app.new_browser(),
         &test_idp::response(&sso.spec("ann@acme.com"), &Key::active()),
@@ -578,18 +555,13 @@ async fn people_who_may_not_sign_in_are_refused_with_a_precise_reason() {
         entry.hint
     );
 
-    sso.app
-        .write(|c| {
-            settings::change_sso(
-                c,
-                &sso.account.id,
-                &SsoChange {
-                    nameid_mode: Some(NameIdMode::Upn),
-                    ..SsoChange::default()
-                },
-            )
-        })
-        .expect("upn mode");
+    sso.app.sso(
+        &sso.account.id,
+        SsoChange {
+            nameid_mode: Some(NameIdMode::Upn),
+            ..SsoChange::default()
+        },
+    );
     let (account, ann) = (sso.account.id.clone(), sso.ann.id.clone());
     let admin = gatehouse::directory::history::Actor::admin("a");
     for reason in ["inactive", "defederated", "released"] {
@@ -615,18 +587,13 @@ async fn people_who_may_not_sign_in_are_refused_with_a_precise_reason() {
 #[actix_web::test]
 async fn sso_off_refuses_sign_in_and_the_login_start() {
     let sso = sso_app().await;
-    sso.app
-        .write(|c| {
-            settings::change_sso(
-                c,
-                &sso.account.id,
-                &SsoChange {
-                    enabled: Some(false),
-                    ..SsoChange::default()
-                },
-            )
-        })
-        .expect("off");
+    sso.app.sso(
+        &sso.account.id,
+        SsoChange {
+            enabled: Some(false),
+            ..SsoChange::default()
+        },
+    );
     let response = sso
         .post(&test_idp::response(
             &sso.spec("ann@acme.com"),
@@ -762,17 +729,13 @@ async fn behind_https_the_session_cookie_is_secure() {
         .write(|c| accounts::create(c, "acme", "Acme"))
         .expect("account");
     trust(&app, &account, &[cert(&Key::active())]);
-    app.write(|c| {
-        settings::change_sso(
-            c,
-            &account.id,
-            &SsoChange {
-                enabled: Some(true),
-                ..SsoChange::default()
-            },
-        )
-    })
-    .expect("sso on");
+    app.sso(
+        &account.id,
+        SsoChange {
+            enabled: Some(true),
+            ..SsoChange::default()
+        },
+    );
     app.write(|c| lifecycle::provision(c, &account.id, person("ann@acme.com"), true, &scim()))
         .expect("ann");
     let spec = Spec::new("https://gatehouse.example.com/saml/acme", "ann@acme.com");
@@ -796,18 +759,13 @@ async fn behind_https_the_session_cookie_is_secure() {
 #[actix_web::test]
 async fn sp_initiated_sign_in_in_mail_mode() {
     let sso = sso_app().await;
-    sso.app
-        .write(|c| {
-            settings::change_sso(
-                c,
-                &sso.account.id,
-                &SsoChange {
-                    nameid_mode: Some(NameIdMode::Mail),
-                    ..SsoChange::default()
-                },
-            )
-        })
-        .expect("mail mode");
+    sso.app.sso(
+        &sso.account.id,
+        SsoChange {
+            nameid_mode: Some(NameIdMode::Mail),
+            ..SsoChange::default()
+        },
+    );
     let request_id = sso.start_login(&sso.app.client, None).await;
     let mut spec = sso.spec("ann.lee@ACME.com");
     spec.in_response_to = Some(request_id);
