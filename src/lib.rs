@@ -1,6 +1,7 @@
 //! Gatehouse: Microsoft Entra ID sign-in and provisioning for an employee directory.
 //! See ARCHITECTURE.md for where things live and the rules between modules.
 
+pub mod admin;
 pub mod auth;
 pub mod cli;
 pub mod config;

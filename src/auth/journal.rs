@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::db::DbConnection;
 use crate::db::schema::login_journal as j;
+use crate::directory::search::{LogQuery, contains_pattern, lower};
 use crate::directory::{Result, clock};
 
 #[derive(Debug, Clone, Default)]
@@ -85,6 +86,37 @@ pub fn recent(conn: &mut DbConnection, account_id: &str, limit: i64) -> Result<V
         .filter(j::account_id.eq(account_id))
         .order((j::at.desc(), j::id.desc()))
         .limit(limit)
+        .select(Entry::as_select())
+        .load(conn)?)
+}
+
+/// The entries matching an admin's filter, newest first. The person filter matches the people
+/// it found and the NameID or login name sent, which also covers names nobody holds.
+pub fn search(conn: &mut DbConnection, account_id: &str, query: &LogQuery) -> Result<Vec<Entry>> {
+    let mut sql = j::table.filter(j::account_id.eq(account_id)).into_boxed();
+    if let Some(outcome) = query.outcome() {
+        sql = sql.filter(j::outcome.eq(outcome.to_owned()));
+    }
+    if let Some(from) = query.from {
+        sql = sql.filter(j::at.ge(from));
+    }
+    if let Some(until) = query.until {
+        sql = sql.filter(j::at.lt(until));
+    }
+    let person = query.person.trim();
+    if !person.is_empty() {
+        let pattern = contains_pattern(person);
+        sql = sql.filter(
+            j::employee_id
+                .eq_any(query.people.clone())
+                .or(lower(j::name_id.assume_not_null())
+                    .like(pattern)
+                    .escape('\\')),
+        );
+    }
+    Ok(sql
+        .order((j::at.desc(), j::id.desc()))
+        .limit(query.limit.clamp(1, 1000))
         .select(Entry::as_select())
         .load(conn)?)
 }

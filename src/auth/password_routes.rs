@@ -90,7 +90,10 @@ fn login_page(
     context.insert("account", account);
     context.insert(
         "forgot_url",
-        &format!("/password/forgot?account={}", urlencode(account)),
+        &format!(
+            "/password/forgot?account={}",
+            crate::web::urlencode(account)
+        ),
     );
     context.insert("login", login_name);
     context.insert("next", next);
@@ -168,7 +171,10 @@ pub async fn login(
         let noted = attempt.clone();
         db.run(move |conn| db::write(conn, |c| local_login::record_sso_redirect(c, &noted)))
             .await?;
-        let url = format!("/saml/{slug}/login?RelayState={}", urlencode(&next));
+        let url = format!(
+            "/saml/{slug}/login?RelayState={}",
+            crate::web::urlencode(&next)
+        );
         return Ok(pages::notice(
             StatusCode::OK,
             "Sign in with Microsoft",
@@ -235,13 +241,6 @@ pub async fn login(
             Some((WRONG, "error")),
         ),
     })
-}
-
-fn urlencode(value: &str) -> String {
-    serde_urlencoded::to_string([("v", value)])
-        .unwrap_or_default()
-        .trim_start_matches("v=")
-        .to_owned()
 }
 
 #[derive(Deserialize)]
@@ -356,6 +355,7 @@ pub async fn set(
         .await
         .ok_or(HttpError::Unavailable)?;
     let token = form.token;
+    let admin = person.is_setup_admin;
     let keep = session_cookie::secret_of(&request);
     let slug = db
         .run(move |conn| {
@@ -375,12 +375,17 @@ pub async fn set(
             })
         })
         .await?;
+    // Setup admins come for the admin pages; everyone else for the application.
+    let next = if admin { "&next=%2Fadmin" } else { "" };
     Ok(match slug {
         Some(slug) => pages::notice(
             StatusCode::OK,
             "Password saved",
             "Your password is set. Sign in with it now.",
-            Some((&format!("/login?account={}", urlencode(&slug)), "Sign in")),
+            Some((
+                &format!("/login?account={}{next}", crate::web::urlencode(&slug)),
+                "Sign in",
+            )),
         ),
         None => link_gone(),
     })

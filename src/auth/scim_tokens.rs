@@ -1,6 +1,7 @@
 //! Per-account SCIM bearer tokens. The token names its account (`ghs_<account>_<secret>`); only
 //! the SHA-256 of the secret is stored and it is compared in constant time.
 
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::tokens;
@@ -25,6 +26,20 @@ pub fn issue(conn: &mut DbConnection, account_id: &str) -> Result<String> {
         ))
         .execute(conn)?;
     Ok(format!("{PREFIX}{}_{secret}", account.simple()))
+}
+
+/// Ends provisioning for the account until a new token is issued (e.g. while moving tenant).
+pub fn revoke(conn: &mut DbConnection, account_id: &str) -> Result<bool> {
+    Ok(diesel::delete(scim_tokens::table.find(account_id)).execute(conn)? > 0)
+}
+
+/// When the account's current token was issued, if it has one.
+pub fn issued_at(conn: &mut DbConnection, account_id: &str) -> Result<Option<NaiveDateTime>> {
+    Ok(scim_tokens::table
+        .find(account_id)
+        .select(scim_tokens::created_at)
+        .first(conn)
+        .optional()?)
 }
 
 /// The account a presented token belongs to, if the token is current.

@@ -24,6 +24,7 @@ pub fn create(conn: &mut DbConnection, account_id: &str, employee_id: &str) -> R
             sessions::employee_id.eq(employee_id),
             sessions::created_at.eq(now),
             sessions::expires_at.eq(now + LIFETIME),
+            sessions::last_seen_at.eq(Some(now)),
         ))
         .execute(conn)?;
     Ok(secret)
@@ -32,6 +33,32 @@ pub fn create(conn: &mut DbConnection, account_id: &str, employee_id: &str) -> R
 pub fn revoke(conn: &mut DbConnection, secret: &str) -> Result<()> {
     diesel::delete(sessions::table.find(tokens::digest(secret))).execute(conn)?;
     Ok(())
+}
+
+/// Ends a session unused for longer than `idle`, and otherwise marks it used now (at most one
+/// write a minute per session). True while the session may go on.
+pub fn touch(conn: &mut DbConnection, secret: &str, idle: Duration) -> Result<bool> {
+    let hash = tokens::digest(secret);
+    let seen: Option<(NaiveDateTime, Option<NaiveDateTime>)> = sessions::table
+        .find(&hash)
+        .select((sessions::created_at, sessions::last_seen_at))
+        .first(conn)
+        .optional()?;
+    let Some((created, last_seen)) = seen else {
+        return Ok(false);
+    };
+    let now = clock::now();
+    let last_seen = last_seen.unwrap_or(created);
+    if now - last_seen > idle {
+        diesel::delete(sessions::table.find(&hash)).execute(conn)?;
+        return Ok(false);
+    }
+    if now - last_seen > Duration::minutes(1) {
+        diesel::update(sessions::table.find(&hash))
+            .set(sessions::last_seen_at.eq(Some(now)))
+            .execute(conn)?;
+    }
+    Ok(true)
 }
 
 /// The signed-in person, as `GET /api/me` shows them.
@@ -43,6 +70,7 @@ pub struct SignedIn {
     pub user_name: String,
     pub email: String,
     pub display_name: String,
+    pub setup_admin: bool,
 }
 
 /// The person behind a session secret, if the session is current and the person may still sign
@@ -57,6 +85,7 @@ pub fn find(conn: &mut DbConnection, secret: &str) -> Result<Option<SignedIn>> {
         String,
         String,
         NaiveDateTime,
+        bool,
     );
     let row: Option<Row> = sessions::table
         .inner_join(employees::table.on(employees::id.eq(sessions::employee_id)))
@@ -73,11 +102,12 @@ pub fn find(conn: &mut DbConnection, secret: &str) -> Result<Option<SignedIn>> {
             employees::given_name,
             employees::family_name,
             sessions::expires_at,
+            employees::is_setup_admin,
         ))
         .first(conn)
         .optional()?;
     Ok(row.filter(|r| r.7 > clock::now()).map(
-        |(account, account_id, user_id, user_name, email, given, family, _)| {
+        |(account, account_id, user_id, user_name, email, given, family, _, setup_admin)| {
             let display_name = match format!("{given} {family}").trim() {
                 "" => user_name.clone(),
                 name => name.to_owned(),
@@ -89,6 +119,7 @@ pub fn find(conn: &mut DbConnection, secret: &str) -> Result<Option<SignedIn>> {
                 user_name,
                 email,
                 display_name,
+                setup_admin,
             }
         },
     ))

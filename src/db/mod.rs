@@ -93,6 +93,36 @@ where
     }
 }
 
+/// Runs `f` as `write` does and then rolls everything back: a preview of a change that goes
+/// through exactly the code that would make it.
+pub fn dry_run<T, E>(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    enum Outcome<T, E> {
+        Kept(T),
+        Failed(E),
+    }
+    impl<T, E: From<diesel::result::Error>> From<diesel::result::Error> for Outcome<T, E> {
+        fn from(error: diesel::result::Error) -> Self {
+            Outcome::Failed(E::from(error))
+        }
+    }
+    let rolled_back: Result<std::convert::Infallible, Outcome<T, E>> =
+        write(conn, |c| match f(c) {
+            Ok(value) => Err(Outcome::Kept(value)),
+            Err(error) => Err(Outcome::Failed(error)),
+        });
+    match rolled_back {
+        Err(Outcome::Kept(value)) => Ok(value),
+        Err(Outcome::Failed(error)) => Err(error),
+        Ok(never) => match never {},
+    }
+}
+
 /// Answers whether the store serves reads of our own tables (not just `SELECT 1`).
 pub fn ping(conn: &mut DbConnection) -> QueryResult<()> {
     schema::accounts::table

@@ -88,6 +88,19 @@ diesel::table! {
         employee_id -> Text,
         created_at -> Timestamp,
         expires_at -> Timestamp,
+        last_seen_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    account_audit (id) {
+        id -> Text,
+        account_id -> Text,
+        at -> Timestamp,
+        actor_id -> Nullable<Text>,
+        actor_name -> Text,
+        action -> Text,
+        detail -> Text,
     }
 }
 
@@ -238,6 +251,7 @@ diesel::joinable!(scim_group_members -> employees (employee_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
+    account_audit,
     employees,
     credentials,
     department_approvers,

@@ -56,6 +56,12 @@ pub enum CsvError {
     Directory(#[from] DirectoryError),
 }
 
+impl From<crate::db::DbError> for CsvError {
+    fn from(error: crate::db::DbError) -> Self {
+        CsvError::Directory(error.into())
+    }
+}
+
 impl From<diesel::result::Error> for CsvError {
     fn from(error: diesel::result::Error) -> Self {
         CsvError::Directory(error.into())
@@ -197,6 +203,23 @@ pub struct ImportSummary {
     pub unchanged: usize,
 }
 
+/// What one row did (or, in a preview, would do).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RowChange {
+    pub line: u64,
+    pub user_name: String,
+    /// "created", "updated" or "unchanged".
+    pub outcome: &'static str,
+    /// The fields that changed, by their column names.
+    pub fields: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ImportReport {
+    pub summary: ImportSummary,
+    pub rows: Vec<RowChange>,
+}
+
 /// Applies parsed rows. People match by login name, case-insensitively; new ones are created
 /// outside the federation. Call it inside one transaction: any error leaves the store as it was.
 pub fn import(
@@ -205,6 +228,17 @@ pub fn import(
     rows: &[Row],
     by: &Actor,
 ) -> Result<ImportSummary, CsvError> {
+    apply(conn, account_id, rows, by).map(|report| report.summary)
+}
+
+/// `import`, telling row by row what changed (the admin pages preview this in a transaction
+/// that is then rolled back).
+pub fn apply(
+    conn: &mut DbConnection,
+    account_id: &str,
+    rows: &[Row],
+    by: &Actor,
+) -> Result<ImportReport, CsvError> {
     #[derive(Clone, Copy, PartialEq)]
     enum Outcome {
         Created,
@@ -212,6 +246,7 @@ pub fn import(
         Unchanged,
     }
     let mut outcomes = vec![Outcome::Unchanged; rows.len()];
+    let mut fields: Vec<Vec<String>> = vec![Vec::new(); rows.len()];
     for (i, row) in rows.iter().enumerate() {
         let user_name = row.cell("user_name").unwrap_or_default();
         match employees::find_by_user_name(conn, account_id, user_name)? {
@@ -222,6 +257,12 @@ pub fn import(
                     .map_err(|e| in_row(row, e))?;
                 if after != person {
                     outcomes[i] = Outcome::Updated;
+                    fields[i] = after
+                        .profile()
+                        .changes_from(&person.profile())
+                        .into_iter()
+                        .map(|c| c.field)
+                        .collect();
                 }
             }
             None => {
@@ -261,13 +302,32 @@ pub fn import(
         if outcomes[i] == Outcome::Unchanged {
             outcomes[i] = Outcome::Updated;
         }
+        if outcomes[i] == Outcome::Updated {
+            fields[i].push("manager".into());
+        }
     }
     let count = |wanted: Outcome| outcomes.iter().filter(|o| **o == wanted).count();
-    Ok(ImportSummary {
+    let summary = ImportSummary {
         created: count(Outcome::Created),
         updated: count(Outcome::Updated),
         unchanged: count(Outcome::Unchanged),
-    })
+    };
+    let rows = rows
+        .iter()
+        .zip(outcomes)
+        .zip(fields)
+        .map(|((row, outcome), fields)| RowChange {
+            line: row.line,
+            user_name: row.cell("user_name").unwrap_or_default().to_owned(),
+            outcome: match outcome {
+                Outcome::Created => "created",
+                Outcome::Updated => "updated",
+                Outcome::Unchanged => "unchanged",
+            },
+            fields,
+        })
+        .collect();
+    Ok(ImportReport { summary, rows })
 }
 
 /// Entra overwrites what it manages on its next cycle, so a file may not change it.

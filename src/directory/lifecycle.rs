@@ -120,6 +120,77 @@ pub fn update_profile(
     Ok(updated)
 }
 
+/// An admin edits master data. Entra owns every field of a federated person and would undo a
+/// change on its next cycle, so changing one is refused with the field named.
+pub fn edit_by_admin(
+    conn: &mut DbConnection,
+    account_id: &str,
+    id: &str,
+    profile: Profile,
+    by: &Actor,
+) -> Result<Employee> {
+    let person = employees::get_current(conn, account_id, id)?;
+    if person.federated {
+        let wanted = profile.cleaned()?;
+        return match wanted.changes_from(&person.profile()).first() {
+            Some(change) => Err(DirectoryError::Refused(format!(
+                "{} is managed by Entra ID, which owns {}: change it in Entra, or remove the \
+                 person from the federation first",
+                person.user_name, change.field
+            ))),
+            None => Ok(person),
+        };
+    }
+    update_profile(conn, account_id, id, profile, by)
+}
+
+/// Moving to a tenant with another domain: every current person whose login name or email is
+/// at `from` gets the same address at `to`, as one recorded change each. Returns how many
+/// people changed. Any clash refuses the whole move (the caller's transaction rolls back).
+pub fn move_domain(
+    conn: &mut DbConnection,
+    account_id: &str,
+    from: &str,
+    to: &str,
+    by: &Actor,
+) -> Result<usize> {
+    let domain = |value: &str, field: &'static str| -> Result<String> {
+        let value = value.trim().trim_start_matches('@').to_owned();
+        if value.is_empty() || value.contains(['@', ' ', '/']) || !value.contains('.') {
+            return Err(DirectoryError::invalid(
+                field,
+                format!("{value:?} is not a domain like contoso.com"),
+            ));
+        }
+        Ok(value)
+    };
+    let from = domain(from, "from_domain")?;
+    let to = domain(to, "to_domain")?;
+    let suffix = keys::normalise(&format!("@{from}"));
+    let swap = |address: &str| -> Option<String> {
+        let at = address.rfind('@')?;
+        (keys::normalise(&address[at..]) == suffix).then(|| format!("{}@{to}", &address[..at]))
+    };
+    let mut moved = 0;
+    for person in employees::list_current(conn, account_id)? {
+        let mut profile = person.profile();
+        let user_name = swap(&profile.user_name);
+        let email = swap(&profile.email);
+        if user_name.is_none() && email.is_none() {
+            continue;
+        }
+        if let Some(user_name) = user_name {
+            profile.user_name = user_name;
+        }
+        if let Some(email) = email {
+            profile.email = email;
+        }
+        update_profile(conn, account_id, &person.id, profile, by)?;
+        moved += 1;
+    }
+    Ok(moved)
+}
+
 /// Entra's `active` flag. False is a soft delete: inactive, terminated today, signed out
 /// everywhere, login name still reserved. True reactivates with all history kept.
 pub fn set_active(

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod approvers;
+pub mod audit;
 pub mod clock;
 pub mod csv_io;
 pub mod employees;
@@ -13,6 +14,7 @@ pub mod history;
 pub mod keys;
 pub mod lifecycle;
 pub mod provisioning_log;
+pub mod search;
 pub mod sessions;
 
 pub use error::DirectoryError;

@@ -5,6 +5,7 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 use serde::Serialize;
 
+use super::search::{LogQuery, contains_pattern, lower};
 use super::{Result, clock};
 use crate::db::DbConnection;
 use crate::db::schema::provisioning_log as p;
@@ -61,6 +62,63 @@ pub fn recent(conn: &mut DbConnection, account_id: &str, limit: i64) -> Result<V
         .limit(limit)
         .select(Entry::as_select())
         .load(conn)?)
+}
+
+/// The entries matching an admin's filter, newest first.
+pub fn search(conn: &mut DbConnection, account_id: &str, query: &LogQuery) -> Result<Vec<Entry>> {
+    let mut sql = p::table.filter(p::account_id.eq(account_id)).into_boxed();
+    if let Some(outcome) = query.outcome() {
+        sql = sql.filter(p::outcome.eq(outcome.to_owned()));
+    }
+    if let Some(from) = query.from {
+        sql = sql.filter(p::at.ge(from));
+    }
+    if let Some(until) = query.until {
+        sql = sql.filter(p::at.lt(until));
+    }
+    let person = query.person.trim();
+    if !person.is_empty() {
+        let pattern = contains_pattern(person);
+        sql = sql.filter(
+            p::employee_id
+                .eq_any(query.people.clone())
+                .or(lower(p::path).like(pattern.clone()).escape('\\'))
+                .or(lower(p::detail).like(pattern).escape('\\')),
+        );
+    }
+    Ok(sql
+        .order((p::at.desc(), p::id.desc()))
+        .limit(query.limit.clamp(1, 1000))
+        .select(Entry::as_select())
+        .load(conn)?)
+}
+
+/// What an admin can do about a failed request, from the status we answered.
+pub fn hint(status: i32) -> &'static str {
+    match status {
+        400 => {
+            "Entra sent a value Gatehouse cannot store; the detail names the attribute. Fix its \
+                mapping under Provisioning > Attribute mapping in Entra, then restart provisioning."
+        }
+        401 | 403 => {
+            "The Secret Token is missing or old. Generate a new SCIM token on the \
+                      Integration page and paste it into Entra (Provisioning > Admin credentials)."
+        }
+        404 => {
+            "The person is not in Gatehouse for Entra: deleted, removed from the federation, or \
+                never created. Entra creates them again on its next cycle if they are assigned."
+        }
+        409 => {
+            "Another person already holds this login name or email. Deactivate or rename the \
+                other person in Gatehouse, or correct the address in Entra."
+        }
+        413 => "The request was too large. Reduce the group or attribute sizes sent by Entra.",
+        s if s >= 500 => {
+            "Gatehouse could not complete the request (see the server log); Entra \
+                          retries on its own."
+        }
+        _ => "",
+    }
 }
 
 /// Deletes entries older than `days`; returns how many went.

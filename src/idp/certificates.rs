@@ -103,6 +103,12 @@ pub fn from_text(text: &str) -> Result<Certificate, CertificateError> {
             "it contains characters that cannot appear in Base64",
         ));
     }
+    // Every X.509 certificate is a DER SEQUENCE long enough to start with these Base64 letters.
+    if !compact.starts_with("MII") {
+        return Err(CertificateError::NotACertificate(
+            "a certificate in Base64 starts with MII, and this text does not",
+        ));
+    }
     let der = STANDARD
         .decode(compact.trim_end_matches('=').to_owned() + padding(&compact))
         .map_err(|_| CertificateError::Truncated("the Base64 text ends in the middle"))?;

@@ -3,6 +3,7 @@
 //! pages and the CLI; knows nothing of HTTP.
 
 pub mod certificates;
+pub mod endpoints;
 pub mod metadata;
 pub mod settings;
 

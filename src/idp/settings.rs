@@ -198,17 +198,6 @@ pub fn replace_trust(
     sso_url: &str,
     certificates: &[Certificate],
 ) -> Result<Account> {
-    let entity_id = entity_id.trim();
-    if entity_id.is_empty() {
-        return Err(DirectoryError::invalid("entity_id", "is required"));
-    }
-    let sso_url = sso_url.trim();
-    if !sso_url.starts_with("https://") {
-        return Err(DirectoryError::invalid(
-            "sso_url",
-            format!("{sso_url:?} must be an https:// address (Entra's Login URL)"),
-        ));
-    }
     if certificates.is_empty() {
         return Err(DirectoryError::invalid(
             "certificate",
@@ -222,19 +211,70 @@ pub fn replace_trust(
             "none of these certificates is valid now and SSO is on".into(),
         ));
     }
-    diesel::update(accounts::table.find(account_id))
-        .set((
-            accounts::idp_entity_id.eq(entity_id),
-            accounts::idp_sso_url.eq(sso_url),
-            accounts::updated_at.eq(now),
-        ))
-        .execute(conn)?;
+    set_idp(conn, account_id, entity_id, sso_url)?;
     diesel::delete(certs::table.filter(certs::account_id.eq(account_id))).execute(conn)?;
     for (i, certificate) in certificates.iter().enumerate() {
         let role = if i == 0 { Role::Active } else { Role::Next };
         add_certificate(conn, account_id, certificate, role)?;
     }
     directory_accounts::by_id(conn, account_id)
+}
+
+/// Sets the IdP's entity id and sign-on URL, keeping the trusted certificates.
+pub fn set_idp(
+    conn: &mut DbConnection,
+    account_id: &str,
+    entity_id: &str,
+    sso_url: &str,
+) -> Result<Account> {
+    let entity_id = entity_id.trim();
+    if entity_id.is_empty() {
+        return Err(DirectoryError::invalid("entity_id", "is required"));
+    }
+    let sso_url = sso_url.trim();
+    if !sso_url.starts_with("https://") {
+        return Err(DirectoryError::invalid(
+            "sso_url",
+            format!("{sso_url:?} must be an https:// address (Entra's Login URL)"),
+        ));
+    }
+    directory_accounts::by_id(conn, account_id)?;
+    diesel::update(accounts::table.find(account_id))
+        .set((
+            accounts::idp_entity_id.eq(entity_id),
+            accounts::idp_sso_url.eq(sso_url),
+            accounts::updated_at.eq(clock::now()),
+        ))
+        .execute(conn)?;
+    directory_accounts::by_id(conn, account_id)
+}
+
+/// How urgent a certificate's end is: admins are warned 60, 30 and 7 days ahead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Expiry {
+    Fine,
+    Within60Days,
+    Within30Days,
+    Within7Days,
+    Expired,
+}
+
+impl Expiry {
+    pub fn of(not_after: NaiveDateTime, now: NaiveDateTime) -> Expiry {
+        let left = not_after - now;
+        match left.num_seconds() {
+            s if s <= 0 => Expiry::Expired,
+            _ if left <= chrono::Duration::days(7) => Expiry::Within7Days,
+            _ if left <= chrono::Duration::days(30) => Expiry::Within30Days,
+            _ if left <= chrono::Duration::days(60) => Expiry::Within60Days,
+            _ => Expiry::Fine,
+        }
+    }
+
+    /// Whole days left, 0 once expired.
+    pub fn days_left(not_after: NaiveDateTime, now: NaiveDateTime) -> i64 {
+        (not_after - now).num_days().max(0)
+    }
 }
 
 /// A change to the SSO switches; `None` leaves a setting as it is.
@@ -290,4 +330,29 @@ pub fn change_sso(
         ))
         .execute(conn)?;
     directory_accounts::by_id(conn, account_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Expiry;
+    use chrono::{Duration, NaiveDate};
+
+    #[test]
+    fn warnings_start_60_30_and_7_days_ahead() {
+        let now = NaiveDate::from_ymd_opt(2026, 1, 1)
+            .and_then(|d| d.and_hms_opt(12, 0, 0))
+            .expect("date");
+        let at = |days: i64| Expiry::of(now + Duration::days(days), now);
+        assert_eq!(at(61), Expiry::Fine);
+        assert_eq!(at(60), Expiry::Within60Days);
+        assert_eq!(at(31), Expiry::Within60Days);
+        assert_eq!(at(30), Expiry::Within30Days);
+        assert_eq!(at(8), Expiry::Within30Days);
+        assert_eq!(at(7), Expiry::Within7Days);
+        assert_eq!(at(1), Expiry::Within7Days);
+        assert_eq!(Expiry::of(now, now), Expiry::Expired);
+        assert_eq!(at(-3), Expiry::Expired);
+        assert_eq!(Expiry::days_left(now + Duration::days(12), now), 12);
+        assert_eq!(Expiry::days_left(now - Duration::days(2), now), 0);
+    }
 }

@@ -1,34 +1,6 @@
 //! Our side of the federation, per account: the URLs handed to Entra ID and the SP metadata.
 
-use crate::directory::accounts::Account;
-
-/// What an admin pastes into Entra ID's Basic SAML Configuration.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SpUrls {
-    /// Identifier (Entity ID).
-    pub entity_id: String,
-    /// Reply URL (Assertion Consumer Service URL).
-    pub acs_url: String,
-    /// Sign-on URL.
-    pub login_url: String,
-    pub metadata_url: String,
-}
-
-impl SpUrls {
-    pub fn new(public_url: &str, slug: &str) -> SpUrls {
-        let base = format!("{}/saml/{slug}", public_url.trim_end_matches('/'));
-        SpUrls {
-            entity_id: base.clone(),
-            acs_url: format!("{base}/acs"),
-            login_url: format!("{base}/login"),
-            metadata_url: format!("{base}/metadata"),
-        }
-    }
-
-    pub fn of(public_url: &str, account: &Account) -> SpUrls {
-        SpUrls::new(public_url, &account.slug)
-    }
-}
+pub use crate::idp::endpoints::SpUrls;
 
 pub const NAMEID_EMAIL: &str = "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress";
 

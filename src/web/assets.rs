@@ -8,3 +8,12 @@ pub async fn stylesheet() -> HttpResponse {
         .insert_header(("Cache-Control", "public, max-age=3600"))
         .body(include_str!("../../static/gatehouse.css"))
 }
+
+/// Copy buttons on the admin pages; the pages work without it.
+#[get("/static/admin.js")]
+pub async fn admin_script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header(("Cache-Control", "public, max-age=3600"))
+        .body(include_str!("../../static/admin.js"))
+}

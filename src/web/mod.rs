@@ -7,3 +7,18 @@ pub mod headers;
 pub mod health;
 pub mod logging;
 pub mod pages;
+
+/// Percent-encodes a value for a query string.
+pub fn urlencode(value: &str) -> String {
+    serde_urlencoded::to_string([("v", value)])
+        .unwrap_or_default()
+        .trim_start_matches("v=")
+        .to_owned()
+}
+
+/// 303 See Other: where a form post sends the browser next.
+pub fn see_other(location: &str) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::SeeOther()
+        .insert_header((actix_web::http::header::LOCATION, location.to_owned()))
+        .finish()
+}

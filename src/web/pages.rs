@@ -19,9 +19,30 @@ static TEMPLATES: LazyLock<Tera> = LazyLock::new(|| {
         ),
         ("forgot.html", include_str!("../../templates/forgot.html")),
     ])
+    .and_then(|()| tera.add_raw_templates(ADMIN_TEMPLATES))
     .unwrap_or_else(|e| panic!("built-in templates must parse: {e}"));
     tera
 });
+
+macro_rules! admin_templates {
+    ($($name:literal),* $(,)?) => {
+        [$((concat!("admin/", $name), include_str!(concat!("../../templates/admin/", $name)))),*]
+    };
+}
+
+const ADMIN_TEMPLATES: [(&str, &str); 11] = admin_templates!(
+    "layout.html",
+    "overview.html",
+    "integration.html",
+    "certificate_preview.html",
+    "employees.html",
+    "employee.html",
+    "confirm.html",
+    "logs.html",
+    "import.html",
+    "import_preview.html",
+    "tenant_move.html",
+);
 
 pub fn render(template: &str, context: &Context) -> Result<String, tera::Error> {
     TEMPLATES.render(template, context)

@@ -1,0 +1,2 @@
+DROP TABLE account_audit;
+ALTER TABLE sessions DROP COLUMN last_seen_at;

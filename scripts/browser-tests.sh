@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# The admin console in a real browser: Debian's chromium driven by npm playwright-core, against
+# a real Gatehouse on a fresh SQLite store. Screenshots of every page land in
+# target/screenshots (or $SCREENSHOTS).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [[ ! -x /usr/bin/chromium ]]; then
+    echo "browser tests: installing Debian's chromium" >&2
+    sudo=""
+    if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends chromium >/dev/null
+fi
+(cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
+
+cargo build --locked --quiet --bin gatehouse
+bin=$PWD/target/debug/gatehouse
+work=$(mktemp -d)
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+export GATEHOUSE_DATABASE_URL="sqlite://$work/gatehouse.db" GATEHOUSE_BIND="127.0.0.1:$port" \
+    GATEHOUSE_PUBLIC_URL="http://127.0.0.1:$port" RUST_LOG=warn
+
+# Two companies; Acme's first admin comes from the CLI link, its people from a CSV.
+"$bin" account create acme --name "Acme Ltd" >/dev/null
+"$bin" account create globex --name "Globex" >/dev/null
+globex_token=$("$bin" account scim-token globex 2>/dev/null)
+setup_link=$("$bin" admin create acme it@acme.com 2>/dev/null)
+{
+    echo "user_name,email,given_name,family_name,job_title,department"
+    echo "ann.lee@acme.com,ann.lee@acme.com,Ann,Lee,Nurse,Care"
+    echo "bob.stone@acme.com,bob.stone@acme.com,Bob,Stone,Driver,Logistics"
+    for i in $(seq -w 1 30); do
+        echo "staff$i@acme.com,staff$i@acme.com,Staff,Member $i,Clerk,Office"
+    done
+} >"$work/people.csv"
+"$bin" employee import acme "$work/people.csv" 2>/dev/null
+"$bin" serve >"$work/serve.log" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
+for _ in $(seq 1 50); do
+    python3 -c "import urllib.request as u; u.urlopen('http://127.0.0.1:$port/healthz', timeout=1)" 2>/dev/null && break
+    sleep 0.2
+done
+
+export GATEHOUSE_URL="http://127.0.0.1:$port" SETUP_LINK="$setup_link" GLOBEX_TOKEN="$globex_token" \
+    CERTS="$PWD/certs/test" SCREENSHOTS="${SCREENSHOTS:-$PWD/target/screenshots}"
+mkdir -p "$SCREENSHOTS"
+set +e
+(cd tests/browser && node --test --test-concurrency=1 admin.test.mjs)
+status=$?
+set -e
+if [[ $status -ne 0 ]]; then
+    echo "browser tests failed; the server's log:" >&2
+    tail -50 "$work/serve.log" >&2
+fi
+exit $status

@@ -1,0 +1,145 @@
+//! The provisioning log and the login journal, filtered by person, outcome and time, each
+//! failure with what to do about it.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, get, web};
+use chrono::{NaiveDate, NaiveDateTime};
+use serde::{Deserialize, Serialize};
+use tera::Context;
+
+use super::guard::Admin;
+use super::view::{self, Flash};
+use crate::auth::journal;
+use crate::db::Db;
+use crate::directory::provisioning_log;
+use crate::directory::search::{self, LogQuery};
+use crate::error::HttpError;
+
+#[derive(Deserialize, Default)]
+pub struct Filter {
+    log: Option<String>,
+    #[serde(default)]
+    person: String,
+    #[serde(default)]
+    outcome: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    until: String,
+}
+
+#[derive(Serialize)]
+struct Line {
+    at: String,
+    outcome: String,
+    what: String,
+    who: String,
+    reason: String,
+    detail: String,
+    hint: String,
+}
+
+fn day(text: &str, field: &str) -> Result<Option<NaiveDate>, String> {
+    match text.trim() {
+        "" => Ok(None),
+        t => NaiveDate::parse_from_str(t, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| format!("{field}: {t:?} is not a date like 2026-11-22")),
+    }
+}
+
+fn start_of(date: NaiveDate) -> NaiveDateTime {
+    date.and_hms_opt(0, 0, 0).unwrap_or_default()
+}
+
+#[get("/logs")]
+pub async fn page(
+    admin: Admin,
+    filter: web::Query<Filter>,
+    db: web::Data<Db>,
+) -> Result<HttpResponse, HttpError> {
+    let filter = filter.into_inner();
+    let provisioning = filter.log.as_deref() == Some("provisioning");
+    let dates = day(&filter.from, "From").and_then(|from| Ok((from, day(&filter.until, "Until")?)));
+    let (flash, status, (from, until)) = match dates {
+        Ok(dates) => (None, StatusCode::OK, dates),
+        Err(message) => (
+            Some(Flash::error(message)),
+            StatusCode::BAD_REQUEST,
+            (None, None),
+        ),
+    };
+    let mut query = LogQuery {
+        person: filter.person.clone(),
+        outcome: filter.outcome.clone(),
+        from: from.map(start_of),
+        // "Until" includes that whole day.
+        until: until.map(|d| start_of(d) + chrono::Duration::days(1)),
+        limit: 200,
+        ..LogQuery::default()
+    };
+    let account_id = admin.account.id.clone();
+    let lines = db
+        .run(move |c| -> crate::directory::Result<Vec<Line>> {
+            if !query.person.trim().is_empty() {
+                query.people = search::ids_matching(c, &account_id, &query.person)?;
+            }
+            let names = |c: &mut crate::db::DbConnection, id: &Option<String>| match id {
+                Some(id) => crate::directory::employees::get(c, &account_id, id)
+                    .map(|p| p.user_name)
+                    .unwrap_or_default(),
+                None => String::new(),
+            };
+            let mut lines = Vec::new();
+            if provisioning {
+                for e in provisioning_log::search(c, &account_id, &query)? {
+                    let who = names(c, &e.employee_id);
+                    lines.push(Line {
+                        at: e.at.format("%Y-%m-%d %H:%M:%S").to_string(),
+                        hint: match e.outcome.as_str() {
+                            "failure" => provisioning_log::hint(e.status).to_owned(),
+                            _ => String::new(),
+                        },
+                        outcome: e.outcome,
+                        what: format!("{} {}", e.method, e.path),
+                        who,
+                        reason: e.status.to_string(),
+                        detail: e.detail,
+                    });
+                }
+            } else {
+                for e in journal::search(c, &account_id, &query)? {
+                    let who = match names(c, &e.employee_id) {
+                        name if name.is_empty() => e.name_id.clone().unwrap_or_default(),
+                        name => name,
+                    };
+                    lines.push(Line {
+                        at: e.at.format("%Y-%m-%d %H:%M:%S").to_string(),
+                        outcome: e.outcome,
+                        what: format!("{} ({})", e.method, e.flow),
+                        who,
+                        reason: e.reason,
+                        detail: e.detail,
+                        hint: e.hint,
+                    });
+                }
+            }
+            Ok(lines)
+        })
+        .await?;
+    let mut context = Context::new();
+    context.insert("provisioning", &provisioning);
+    context.insert("lines", &lines);
+    context.insert("person", &filter.person);
+    context.insert("outcome", &filter.outcome);
+    context.insert("from", &filter.from);
+    context.insert("until", &filter.until);
+    Ok(view::render(
+        &admin,
+        status,
+        "admin/logs.html",
+        "logs",
+        flash,
+        context,
+    ))
+}

@@ -1,0 +1,110 @@
+//! Moving an account to another Entra tenant, step by step, without losing a person or their
+//! history: stop provisioning, SSO off, addresses to the new domain if it changes, the new
+//! tenant's metadata, a new SCIM token, SSO on.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, get, post, web};
+use serde::Deserialize;
+use tera::Context;
+
+use super::form::Posted;
+use super::guard::{Admin, audit_by};
+use super::view::{self, Flash};
+use crate::auth::scim_tokens;
+use crate::db::{self, Db};
+use crate::directory::{DirectoryError, audit, lifecycle};
+use crate::error::HttpError;
+use crate::web::see_other;
+
+#[derive(Deserialize)]
+pub struct Done {
+    done: Option<String>,
+}
+
+#[get("/tenant-move")]
+pub async fn page(
+    admin: Admin,
+    query: web::Query<Done>,
+    db: web::Data<Db>,
+) -> Result<HttpResponse, HttpError> {
+    let flash = Flash::done(query.done.as_deref());
+    show(&admin, &db, StatusCode::OK, flash).await
+}
+
+async fn show(
+    admin: &Admin,
+    db: &Db,
+    status: StatusCode,
+    flash: Option<Flash>,
+) -> Result<HttpResponse, HttpError> {
+    let account_id = admin.account.id.clone();
+    let token = db
+        .run(move |c| scim_tokens::issued_at(c, &account_id))
+        .await?;
+    let account = &admin.account;
+    let mut context = Context::new();
+    context.insert("has_token", &token.is_some());
+    context.insert("sso_enabled", &account.sso_enabled);
+    context.insert("nameid_mode", &account.nameid_mode);
+    context.insert("idp_initiated", &account.idp_initiated);
+    context.insert("idp_entity_id", &account.idp_entity_id);
+    Ok(view::render(
+        admin,
+        status,
+        "admin/tenant_move.html",
+        "tenant",
+        flash,
+        context,
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct DomainForm {
+    from_domain: String,
+    to_domain: String,
+}
+
+#[post("/tenant-move/domains")]
+pub async fn domains(
+    admin: Admin,
+    form: Posted<DomainForm>,
+    db: web::Data<Db>,
+) -> Result<HttpResponse, HttpError> {
+    let form = form.0;
+    let account_id = admin.account.id.clone();
+    let by = admin.actor();
+    let audit_ref = admin.audit_ref();
+    let result = db
+        .run(move |conn| {
+            db::write(conn, |c| {
+                let moved = lifecycle::move_domain(
+                    c,
+                    &account_id,
+                    &form.from_domain,
+                    &form.to_domain,
+                    &by,
+                )?;
+                let detail = format!(
+                    "{moved} person(s) moved from @{} to @{}",
+                    form.from_domain.trim().trim_start_matches('@'),
+                    form.to_domain.trim().trim_start_matches('@')
+                );
+                audit::record(
+                    c,
+                    &account_id,
+                    &audit_by(&audit_ref),
+                    "domain_moved",
+                    &detail,
+                )?;
+                Ok::<_, DirectoryError>(moved)
+            })
+        })
+        .await;
+    match result {
+        Ok(_) => Ok(see_other("/admin/tenant-move?done=domains")),
+        Err(error) => {
+            let (status, flash) = view::flash_of(error)?;
+            show(&admin, &db, status, Some(flash)).await
+        }
+    }
+}

@@ -1,0 +1,103 @@
+//! Rendering admin pages: the shared frame (account, navigation, certificate banner, the form
+//! token) and the one-line messages a page shows after an action.
+
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+use serde::Serialize;
+use tera::Context;
+
+use super::guard::Admin;
+use crate::directory::DirectoryError;
+use crate::error::HttpError;
+use crate::web::pages;
+
+/// A message above the page: what just happened, or why it did not.
+#[derive(Debug, Clone, Serialize)]
+pub struct Flash {
+    pub tone: &'static str,
+    pub text: String,
+}
+
+impl Flash {
+    pub fn ok(text: impl Into<String>) -> Flash {
+        Flash {
+            tone: "ok",
+            text: text.into(),
+        }
+    }
+
+    pub fn error(text: impl Into<String>) -> Flash {
+        Flash {
+            tone: "error",
+            text: text.into(),
+        }
+    }
+
+    /// The message for a `?done=` code after a redirect; unknown codes show nothing, so a
+    /// crafted link cannot put words on the page.
+    pub fn done(code: Option<&str>) -> Option<Flash> {
+        let text = match code? {
+            "sso" => "Sign-in settings saved.",
+            "idp" => "Identity provider saved.",
+            "metadata" => "Federation metadata imported: entity id, sign-on URL and certificates.",
+            "certificate-added" => "Certificate trusted.",
+            "certificate-promoted" => {
+                "Certificate is now the active one; the former one is still trusted as next until you remove it."
+            }
+            "certificate-removed" => "Certificate removed.",
+            "scim-revoked" => {
+                "SCIM token revoked: provisioning stops until a new token is pasted into Entra."
+            }
+            "saved" => "Changes saved.",
+            "roles" => "Roles saved.",
+            "activated" => "The person is active again.",
+            "deactivated" => {
+                "The person was deactivated; their login name and email are free again."
+            }
+            "defederated" => "The person was removed from the federation.",
+            "domains" => "Addresses moved to the new domain.",
+            _ => return None,
+        };
+        Some(Flash::ok(text))
+    }
+}
+
+/// A directory error a person can act on becomes a message on the page; anything else (store
+/// down, not found) is an error page.
+pub fn flash_of(error: DirectoryError) -> Result<(StatusCode, Flash), HttpError> {
+    match error {
+        DirectoryError::Invalid { .. } => {
+            Ok((StatusCode::BAD_REQUEST, Flash::error(error.to_string())))
+        }
+        DirectoryError::Conflict { .. } => {
+            Ok((StatusCode::CONFLICT, Flash::error(error.to_string())))
+        }
+        DirectoryError::Refused(message) => Ok((StatusCode::CONFLICT, Flash::error(message))),
+        other => Err(other.into()),
+    }
+}
+
+/// Renders an admin page inside the shared frame.
+pub fn render(
+    admin: &Admin,
+    status: StatusCode,
+    template: &str,
+    section: &str,
+    flash: Option<Flash>,
+    mut context: Context,
+) -> HttpResponse {
+    context.insert("account", &admin.account.name);
+    context.insert("account_slug", &admin.account.slug);
+    context.insert("admin_name", &admin.person.display_name());
+    context.insert("csrf", &admin.csrf);
+    context.insert("section", section);
+    context.insert("banner", &admin.banner());
+    context.insert("flash", &flash);
+    let mut response = pages::page_with(status, template, &context);
+    if let Some(cookie) = &admin.csrf_cookie
+        && let Err(error) = response.add_cookie(cookie)
+    {
+        log::warn!("cannot set the form cookie: {error}");
+    }
+    response
+}
