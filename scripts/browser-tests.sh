@@ -5,13 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [[ ! -x /usr/bin/chromium ]]; then
-    echo "browser tests: installing Debian's chromium" >&2
-    sudo=""
-    if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends chromium >/dev/null
-fi
+bash scripts/setup-debian.sh --test
 (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 
 cargo build --locked --quiet --bin gatehouse

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Sets up a fresh Debian machine and runs every check: formatting, clippy, then the whole test
-# suite on SQLite and again on a throwaway PostgreSQL server started here.
+# Sets up a fresh Debian machine and runs every check: formatting, clippy, the whole test suite
+# on SQLite, the admin console in a real browser, the SCIM judge, and the suite again on a
+# throwaway PostgreSQL server started here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup-debian.sh --test
@@ -18,6 +19,9 @@ fi
 
 echo "== tests on SQLite" >&2
 TEST_DATABASE_URL="" run_tests
+
+echo "== admin console in chromium (playwright-core)" >&2
+bash scripts/browser-tests.sh
 
 echo "== SCIM outside judge (scim2-tester)" >&2
 bash scripts/scim-judge.sh

@@ -4,6 +4,7 @@
 mod helpers;
 mod test_idp;
 
+mod admin;
 mod approvers;
 mod cli;
 mod csv_import;
