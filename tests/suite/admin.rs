@@ -845,3 +845,43 @@ async fn logs_filter_by_outcome_and_person_and_show_the_hint() {
 async fn tokio_sleep() {
     actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
 }
+
+#[actix_web::test]
+async fn a_setup_admin_can_also_come_in_through_sso() {
+    use crate::saml::sso_app;
+    use crate::test_idp;
+    let sso = sso_app().await;
+    sso.app
+        .write(|conn| {
+            let roles = Roles {
+                setup_admin: true,
+                ..Roles::default()
+            };
+            approvers::set_roles(conn, &sso.account.id, &sso.ann.id, roles, &cli())
+        })
+        .expect("make ann an admin");
+    let client = &sso.app.client;
+    let request_id = sso.start_login(client, Some("/admin/integration")).await;
+    let mut spec = sso.spec("ann@acme.com");
+    spec.in_response_to = Some(request_id);
+    let response = sso
+        .post_with(
+            client,
+            &test_idp::response(&spec, &Key::active()),
+            Some("/admin/integration"),
+        )
+        .await;
+    assert_eq!(location(&response), "/admin/integration");
+    let page = client
+        .get(format!("{}/admin/integration", sso.app.address))
+        .send()
+        .await
+        .expect("admin page");
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(
+        page.text()
+            .await
+            .expect("body")
+            .contains("Signing certificates")
+    );
+}
