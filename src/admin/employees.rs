@@ -198,6 +198,7 @@ async fn show(
     context.insert("entra_owned", &person.federated);
     context.insert("released", &person.is_released());
     context.insert("is_self", &(person.id == admin.person.id));
+    context.insert("sso_enabled", &admin.account.sso_enabled);
     context.insert(
         "employment_date",
         &person.employment_date.map(|d| d.to_string()),
@@ -479,7 +480,8 @@ pub async fn deactivate_confirm(
                 "{} can no longer sign in; their open sessions end now.",
                 p.display_name()
             ),
-            "Their termination date becomes today.".into(),
+            "Their termination date becomes today (or stays, if Entra already suspended them)."
+                .into(),
             format!(
                 "The login name {} and the email {} are released: a new person can be created with \
                  them later, and that will be someone separate.",
@@ -541,9 +543,9 @@ pub async fn defederate_confirm(
              a one-time link you send from their page."
                 .into(),
             "Their active status does not change: activate or deactivate them separately.".into(),
-            "If Entra should manage them again, unassign and re-assign them in Entra: Entra then \
-             creates them as a new person, so prefer to keep this for people leaving the \
-             federation for good."
+            "They keep their login name and email, so Entra cannot provision that address again \
+             (it gets a conflict) unless you deactivate them first; keep this for people who \
+             leave the federation for good."
                 .into(),
         ],
         button: "Remove from federation",

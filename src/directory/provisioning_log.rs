@@ -106,7 +106,9 @@ pub fn hint(status: i32) -> &'static str {
         }
         404 => {
             "The person is not in Gatehouse for Entra: deleted, removed from the federation, or \
-                never created. Entra creates them again on its next cycle if they are assigned."
+             never created. Entra creates deleted people again if they are assigned; people removed \
+             from the federation stay with Gatehouse (a create for their address is refused until \
+             they are deactivated)."
         }
         409 => {
             "Another person already holds this login name or email. Deactivate or rename the \
