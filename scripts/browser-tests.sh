@@ -10,10 +10,8 @@ bash scripts/setup-debian.sh --test
 
 cargo build --locked --quiet --bin gatehouse
 bin=$PWD/target/debug/gatehouse
-work=$(mktemp -d)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-export GATEHOUSE_DATABASE_URL="sqlite://$work/gatehouse.db" GATEHOUSE_BIND="127.0.0.1:$port" \
-    GATEHOUSE_PUBLIC_URL="http://127.0.0.1:$port" RUST_LOG=warn
+source scripts/lib/gatehouse.sh
+gatehouse_env
 
 # Two companies; Acme's first admin comes from the CLI link, its people from a CSV.
 "$bin" account create acme --name "Acme Ltd" >/dev/null
@@ -29,13 +27,7 @@ setup_link=$("$bin" admin create acme it@acme.com 2>/dev/null)
     done
 } >"$work/people.csv"
 "$bin" employee import acme "$work/people.csv" 2>/dev/null
-"$bin" serve >"$work/serve.log" 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
-for _ in $(seq 1 50); do
-    python3 -c "import urllib.request as u; u.urlopen('http://127.0.0.1:$port/healthz', timeout=1)" 2>/dev/null && break
-    sleep 0.2
-done
+gatehouse_start
 
 export GATEHOUSE_URL="http://127.0.0.1:$port" SETUP_LINK="$setup_link" GLOBEX_TOKEN="$globex_token" \
     CERTS="$PWD/certs/test" SCREENSHOTS="${SCREENSHOTS:-$PWD/target/screenshots}"

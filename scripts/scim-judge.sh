@@ -17,19 +17,11 @@ if [[ ! -x "$venv/bin/scim2" ]]; then
 fi
 
 cargo build --locked --quiet
-work=$(mktemp -d)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-export GATEHOUSE_DATABASE_URL="sqlite://$work/gatehouse.db" GATEHOUSE_BIND="127.0.0.1:$port" \
-    GATEHOUSE_PUBLIC_URL="http://127.0.0.1:$port" RUST_LOG=warn
+source scripts/lib/gatehouse.sh
+gatehouse_env
 ./target/debug/gatehouse account create judge --name "SCIM judge" >/dev/null
 token=$(./target/debug/gatehouse account scim-token judge 2>/dev/null)
-./target/debug/gatehouse serve >"$work/serve.log" 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
-for _ in $(seq 1 50); do
-    python3 -c "import urllib.request as u; u.urlopen('http://127.0.0.1:$port/healthz', timeout=1)" 2>/dev/null && break
-    sleep 0.2
-done
+gatehouse_start
 
 set +e
 SCIM_CLI_HEADERS="Authorization: Bearer $token" timeout 600 "$venv/bin/scim2" \

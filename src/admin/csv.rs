@@ -51,50 +51,13 @@ async fn run(admin: &Admin, db: &Db, text: String, keep: bool) -> Result<ImportR
     .await
 }
 
-fn file_of(upload: &Upload) -> Option<String> {
-    upload
-        .text("file")
-        .or(upload.text("csv"))
-        .map(str::to_owned)
-}
-
 #[post("/import/preview")]
 pub async fn preview(
     admin: Admin,
     upload: Upload,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, HttpError> {
-    let Some(text) = file_of(&upload) else {
-        return Ok(form(
-            &admin,
-            StatusCode::BAD_REQUEST,
-            Some(Flash::error("Choose a CSV file first.")),
-        ));
-    };
-    match run(&admin, &db, text.clone(), false).await {
-        Ok(report) => {
-            let mut context = Context::new();
-            context.insert("report", &report);
-            context.insert(
-                "changed",
-                &report
-                    .rows
-                    .iter()
-                    .filter(|r| r.outcome != "unchanged")
-                    .collect::<Vec<_>>(),
-            );
-            context.insert("csv", &text);
-            Ok(view::render(
-                &admin,
-                StatusCode::OK,
-                "admin/import_preview.html",
-                "import",
-                None,
-                context,
-            ))
-        }
-        Err(error) => refused(&admin, error),
-    }
+    import(admin, upload, db, false).await
 }
 
 #[post("/import/apply")]
@@ -103,24 +66,54 @@ pub async fn apply(
     upload: Upload,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, HttpError> {
-    let Some(text) = file_of(&upload) else {
-        return Ok(form(
-            &admin,
-            StatusCode::BAD_REQUEST,
-            Some(Flash::error("Choose a CSV file first.")),
-        ));
+    import(admin, upload, db, true).await
+}
+
+/// Runs the uploaded file (first step) or the text the preview carried (second step): rolled
+/// back and shown as a preview, or kept.
+async fn import(
+    admin: Admin,
+    upload: Upload,
+    db: web::Data<Db>,
+    keep: bool,
+) -> Result<HttpResponse, HttpError> {
+    let Some(text) = upload
+        .text("file")
+        .or(upload.text("csv"))
+        .map(str::to_owned)
+    else {
+        let flash = Flash::error("Choose a CSV file first.");
+        return Ok(form(&admin, StatusCode::BAD_REQUEST, Some(flash)));
     };
-    match run(&admin, &db, text, true).await {
-        Ok(report) => {
-            let s = report.summary;
-            let flash = Flash::ok(format!(
-                "Imported: {} created, {} updated, {} unchanged.",
-                s.created, s.updated, s.unchanged
-            ));
-            Ok(form(&admin, StatusCode::OK, Some(flash)))
-        }
-        Err(error) => refused(&admin, error),
+    let report = match run(&admin, &db, text.clone(), keep).await {
+        Ok(report) => report,
+        Err(error) => return refused(&admin, error),
+    };
+    if keep {
+        let s = report.summary;
+        let flash = Flash::ok(format!(
+            "Imported: {} created, {} updated, {} unchanged.",
+            s.created, s.updated, s.unchanged
+        ));
+        return Ok(form(&admin, StatusCode::OK, Some(flash)));
     }
+    let changed: Vec<_> = report
+        .rows
+        .iter()
+        .filter(|r| r.outcome != "unchanged")
+        .collect();
+    let mut context = Context::new();
+    context.insert("report", &report);
+    context.insert("changed", &changed);
+    context.insert("csv", &text);
+    Ok(view::render(
+        &admin,
+        StatusCode::OK,
+        "admin/import_preview.html",
+        "import",
+        None,
+        context,
+    ))
 }
 
 #[get("/export.csv")]

@@ -485,55 +485,32 @@ fn described(c: &TrustedCertificate) -> String {
     format!("{} (thumbprint {})", c.subject, c.sha1_thumbprint)
 }
 
-#[post("/integration/certificate/{id}/promote")]
-pub async fn certificate_promote(
+/// Makes a trusted certificate the active one (`promote`) or stops trusting it (`remove`).
+#[post("/integration/certificate/{id}/{action}")]
+pub async fn certificate_action(
     admin: Admin,
-    path: web::Path<String>,
+    path: web::Path<(String, String)>,
     _form: Posted<serde::de::IgnoredAny>,
     db: web::Data<Db>,
     settings: web::Data<Settings>,
 ) -> Result<HttpResponse, HttpError> {
-    let id = path.into_inner();
+    let (id, action) = path.into_inner();
     let Some(certificate) = admin.certificates.iter().find(|c| c.id == id).cloned() else {
         return Err(HttpError::NotFound);
     };
-    change(
-        admin,
-        db,
-        settings,
-        "/admin/integration?done=certificate-promoted",
-        "certificate_promoted",
-        move |c, account| {
-            settings::promote(c, account, &certificate.id)?;
-            Ok(described(&certificate))
-        },
-    )
-    .await
-}
-
-#[post("/integration/certificate/{id}/remove")]
-pub async fn certificate_remove(
-    admin: Admin,
-    path: web::Path<String>,
-    _form: Posted<serde::de::IgnoredAny>,
-    db: web::Data<Db>,
-    settings: web::Data<Settings>,
-) -> Result<HttpResponse, HttpError> {
-    let id = path.into_inner();
-    let Some(certificate) = admin.certificates.iter().find(|c| c.id == id).cloned() else {
-        return Err(HttpError::NotFound);
+    let (done, audited): (&str, &'static str) = match action.as_str() {
+        "promote" => ("certificate-promoted", "certificate_promoted"),
+        "remove" => ("certificate-removed", "certificate_removed"),
+        _ => return Err(HttpError::NotFound),
     };
-    change(
-        admin,
-        db,
-        settings,
-        "/admin/integration?done=certificate-removed",
-        "certificate_removed",
-        move |c, account| {
-            settings::remove_certificate(c, account, &certificate.id)?;
-            Ok(described(&certificate))
-        },
-    )
+    let then = format!("/admin/integration?done={done}");
+    change(admin, db, settings, &then, audited, move |c, account| {
+        match action.as_str() {
+            "promote" => settings::promote(c, account, &certificate.id)?,
+            _ => settings::remove_certificate(c, account, &certificate.id)?,
+        }
+        Ok(described(&certificate))
+    })
     .await
 }
 
