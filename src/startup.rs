@@ -64,26 +64,14 @@ fn spawn_housekeeping(db: Db, log_days: u32) {
             let purged = db
                 .run(move |conn| {
                     crate::db::write(conn, |c| {
-                        crate::directory::provisioning_log::purge(c, log_days)
+                        crate::directory::expiry::housekeeping(c, log_days)
                     })
                 })
                 .await;
             match purged {
-                Ok(0) => {}
-                Ok(n) => {
-                    log::info!("purged {n} provisioning log line(s) older than {log_days} days")
-                }
-                Err(error) => log::warn!("provisioning log purge failed: {error}"),
-            }
-            match db
-                .run(|conn| crate::db::write(conn, crate::directory::expiry::purge_expired))
-                .await
-            {
-                Ok(purged) if purged.total() > 0 => {
-                    log::info!("purged expired one-time state: {purged:?}")
-                }
+                Ok(purged) if purged.total() > 0 => log::info!("housekeeping purged {purged:?}"),
                 Ok(_) => {}
-                Err(error) => log::warn!("purge of expired one-time state failed: {error}"),
+                Err(error) => log::warn!("housekeeping failed: {error}"),
             }
         }
     });

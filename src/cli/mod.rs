@@ -43,6 +43,9 @@ pub enum Command {
     /// Mail waiting to be delivered (password links).
     #[command(subcommand)]
     Mail(MailCommand),
+    /// Purge expired one-time state and old provisioning log lines once (every server also
+    /// does this hourly); safe while servers run.
+    Housekeeping,
 }
 
 #[derive(Debug, Subcommand)]
@@ -158,6 +161,15 @@ pub fn run(command: Command, settings: &Settings) -> Result<(), Error> {
         }
         Command::Mail(MailCommand::Outbox { mark_sent }) => {
             admin::outbox(&open(settings)?, mark_sent)
+        }
+        Command::Housekeeping => {
+            let mut conn = open(settings)?.conn()?;
+            let days = settings.provisioning_log_days;
+            let purged = crate::db::write(&mut conn, |c| {
+                crate::directory::expiry::housekeeping(c, days)
+            })?;
+            eprintln!("purged {} row(s): {purged:?}", purged.total());
+            Ok(())
         }
     }
 }

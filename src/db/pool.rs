@@ -23,7 +23,10 @@ impl Db {
     /// message naming the store when it cannot be reached or created.
     pub fn open(store: &Store, pool_size: u32) -> Result<Db, DbError> {
         let mut first = establish(store)?;
-        run_migrations(&mut first)?;
+        let applied = run_migrations(&mut first)?;
+        if !applied.is_empty() {
+            log::info!("applied {} migration(s): {}", applied.len(), applied.join(", "));
+        }
         drop(first);
         let url = match store {
             Store::Sqlite(path) => path.to_string_lossy().into_owned(),

@@ -15,11 +15,17 @@ pub struct Purged {
     pub replay_entries: usize,
     pub sessions: usize,
     pub password_links: usize,
+    /// Provisioning log lines past retention.
+    pub log_lines: usize,
 }
 
 impl Purged {
     pub fn total(&self) -> usize {
-        self.saml_requests + self.replay_entries + self.sessions + self.password_links
+        self.saml_requests
+            + self.replay_entries
+            + self.sessions
+            + self.password_links
+            + self.log_lines
     }
 }
 
@@ -38,5 +44,16 @@ pub fn purge_expired(conn: &mut DbConnection) -> Result<Purged> {
             password_links::table.filter(password_links::expires_at.le(now)),
         )
         .execute(conn)?,
+        log_lines: 0,
+    })
+}
+
+/// The periodic clean-up: expired one-time state and provisioning log lines older than
+/// `log_days`. Every instance runs it hourly (and `gatehouse housekeeping` once); two runs at
+/// the same moment delete disjoint or no rows.
+pub fn housekeeping(conn: &mut DbConnection, log_days: u32) -> Result<Purged> {
+    Ok(Purged {
+        log_lines: super::provisioning_log::purge(conn, log_days)?,
+        ..purge_expired(conn)?
     })
 }

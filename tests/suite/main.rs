@@ -9,6 +9,7 @@ mod approvers;
 mod cli;
 mod csv_import;
 mod health;
+mod instances;
 mod lifecycle;
 mod passwords;
 mod processes;

@@ -8,19 +8,20 @@ use std::time::{Duration, Instant};
 
 use crate::helpers::{TestStore, gatehouse_bin};
 
-struct Server {
-    child: Child,
-    port: u16,
+pub struct Server {
+    pub child: Child,
+    pub port: u16,
     log: Arc<Mutex<String>>,
 }
 
 impl Server {
-    fn start(store_url: &str) -> Server {
+    pub fn start(store_url: &str) -> Server {
         let mut child = Command::new(gatehouse_bin())
             .arg("serve")
             .env("GATEHOUSE_DATABASE_URL", store_url)
             .env("GATEHOUSE_BIND", "127.0.0.1:0")
             .env("GATEHOUSE_WORKERS", "1")
+            .env("GATEHOUSE_PUBLIC_URL", crate::helpers::PUBLIC_URL)
             .env("RUST_LOG", "info")
             .stderr(Stdio::piped())
             .spawn()
@@ -57,11 +58,11 @@ impl Server {
         Server { child, port, log }
     }
 
-    fn url(&self, path: &str) -> String {
+    pub fn url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{path}", self.port)
     }
 
-    fn log(&self) -> String {
+    pub fn log(&self) -> String {
         self.log.lock().map(|l| l.clone()).unwrap_or_default()
     }
 
@@ -90,7 +91,7 @@ impl Drop for Server {
     }
 }
 
-async fn health(server: &Server) -> u16 {
+pub async fn health(server: &Server) -> u16 {
     reqwest::get(server.url("/healthz"))
         .await
         .map(|r| r.status().as_u16())

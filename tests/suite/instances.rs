@@ -1,0 +1,263 @@
+//! Several `gatehouse serve` processes on one store, as behind a load balancer: nothing that
+//! spans requests may live in one process. Runs on SQLite (one file) and PostgreSQL (one
+//! database) alike.
+
+use std::process::Command;
+
+use gatehouse::auth::{journal, scim_tokens};
+use gatehouse::db::{self, Db};
+use gatehouse::directory::history::{Actor, Source};
+use gatehouse::directory::{accounts, employees, lifecycle};
+use gatehouse::idp::certificates;
+use gatehouse::idp::settings::{self, SsoChange};
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::{TestStore, gatehouse_bin, person};
+use crate::processes::{Server, health};
+use crate::saml::authn_request_of;
+use crate::test_idp::{self, Key, Spec};
+
+/// Two instances started together on one fresh store.
+fn two_instances(store: &TestStore) -> (Server, Server) {
+    std::thread::scope(|s| {
+        let a = s.spawn(|| Server::start(&store.url));
+        let b = s.spawn(|| Server::start(&store.url));
+        (a.join().expect("A"), b.join().expect("B"))
+    })
+}
+
+struct Tenant {
+    account_id: String,
+    scim_token: String,
+}
+
+/// Account "acme" trusting the test IdP with SSO on, Ann provisioned, a SCIM token.
+fn tenant(db: &Db) -> Tenant {
+    let mut conn = db.conn().expect("connection");
+    db::write(&mut conn, |c| -> gatehouse::directory::Result<Tenant> {
+        let account = accounts::create(c, "acme", "Acme")?;
+        let cert = certificates::parse(&Key::active().cert_pem).expect("cert");
+        settings::replace_trust(
+            c,
+            &account.id,
+            &test_idp::entity_id(test_idp::TENANT),
+            "https://login.microsoftonline.com/t/saml2",
+            &[cert],
+        )?;
+        let on = SsoChange {
+            enabled: Some(true),
+            ..SsoChange::default()
+        };
+        settings::change_sso(c, &account.id, &on)?;
+        lifecycle::provision(
+            c,
+            &account.id,
+            person("ann@acme.com"),
+            true,
+            &Actor::new(Source::Scim),
+        )?;
+        Ok(Tenant {
+            scim_token: scim_tokens::issue(c, &account.id)?,
+            account_id: account.id,
+        })
+    })
+    .expect("tenant")
+}
+
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .expect("client")
+}
+
+async fn post_acs(client: &reqwest::Client, server: &Server, xml: &str) -> reqwest::Response {
+    client
+        .post(server.url("/saml/acme/acs"))
+        .form(&[("SAMLResponse", test_idp::encode(xml))])
+        .send()
+        .await
+        .expect("ACS")
+}
+
+async fn me(client: &reqwest::Client, server: &Server) -> StatusCode {
+    client
+        .get(server.url("/api/me"))
+        .send()
+        .await
+        .expect("me")
+        .status()
+}
+
+fn sp_spec(name_id: &str) -> Spec {
+    Spec::new(
+        &format!("{}/saml/acme", crate::helpers::PUBLIC_URL),
+        name_id,
+    )
+}
+
+#[actix_web::test]
+async fn two_instances_share_sessions_requests_replay_cache_and_uniqueness() {
+    let store = TestStore::new();
+    let (a, b) = two_instances(&store);
+    assert_eq!(health(&a).await, 200, "{}", a.log());
+    assert_eq!(health(&b).await, 200, "{}", b.log());
+    let migrated = [a.log(), b.log()]
+        .iter()
+        .filter(|log| log.contains("applied 5 migration(s)"))
+        .count();
+    assert_eq!(migrated, 1, "one instance migrates, the other waits and finds it done");
+    let db = store.open();
+    let tenant = tenant(&db);
+
+    // A session made on A works on B (the cookie jar is per host, as a browser's is).
+    let alice = browser();
+    let xml = test_idp::response(&sp_spec("ann@acme.com"), &Key::active());
+    let accepted = post_acs(&alice, &a, &xml).await;
+    assert_eq!(accepted.status(), StatusCode::SEE_OTHER, "{}", a.log());
+    assert_eq!(me(&alice, &b).await, StatusCode::OK);
+
+    // The same response posted to B is a replay.
+    let replayed = post_acs(&browser(), &b, &xml).await;
+    assert_eq!(replayed.status(), StatusCode::FORBIDDEN);
+    let last = journal::recent(&mut db.conn().expect("conn"), &tenant.account_id, 1)
+        .expect("journal")
+        .remove(0);
+    assert_eq!(last.reason, "replay");
+
+    // An AuthnRequest issued by A is answered on B, once.
+    let bob = browser();
+    let login = bob
+        .get(a.url("/saml/acme/login"))
+        .send()
+        .await
+        .expect("login");
+    let location = login.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned();
+    let request = authn_request_of(&location);
+    let request_id = request
+        .split("ID=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("ID")
+        .to_owned();
+    let mut spec = sp_spec("ann@acme.com");
+    spec.in_response_to = Some(request_id);
+    let answered = post_acs(&bob, &b, &test_idp::response(&spec, &Key::active())).await;
+    assert_eq!(answered.status(), StatusCode::SEE_OTHER, "{}", b.log());
+    assert_eq!(me(&bob, &a).await, StatusCode::OK);
+    spec.assertion_id = format!("_{}", uuid::Uuid::new_v4());
+    let again = post_acs(&browser(), &a, &test_idp::response(&spec, &Key::active())).await;
+    assert_eq!(
+        again.status(),
+        StatusCode::FORBIDDEN,
+        "the request id is used up everywhere"
+    );
+
+    // Parallel SCIM creates of one userName across A and B make exactly one person.
+    let client = reqwest::Client::new();
+    let creates = (0..8).map(|i| {
+        let server = if i % 2 == 0 { &a } else { &b };
+        client
+            .post(server.url("/scim/v2/Users"))
+            .bearer_auth(&tenant.scim_token)
+            .json(&json!({
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                "userName": "new.hire@acme.com",
+                "active": true,
+                "name": {"givenName": "New", "familyName": "Hire"},
+                "emails": [{"type": "work", "value": "new.hire@acme.com", "primary": true}]
+            }))
+            .send()
+    });
+    let statuses: Vec<u16> = futures_util::future::join_all(creates)
+        .await
+        .into_iter()
+        .map(|r| r.expect("create").status().as_u16())
+        .collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 409).count(),
+        7,
+        "{statuses:?}"
+    );
+    let held = employees::find_by_user_name(
+        &mut db.conn().expect("conn"),
+        &tenant.account_id,
+        "new.hire@acme.com",
+    )
+    .expect("lookup");
+    assert!(held.is_some());
+}
+
+#[actix_web::test]
+async fn housekeeping_runs_on_every_instance_at_once_and_purges_what_expired() {
+    use diesel::prelude::*;
+    use gatehouse::db::schema::{saml_replay, saml_requests, sessions};
+    let store = TestStore::new();
+    let (a, b) = two_instances(&store);
+    let db = store.open();
+    let tenant = tenant(&db);
+    // Expired state of every kind, plus a live session that must stay.
+    let client = browser();
+    let xml = test_idp::response(&sp_spec("ann@acme.com"), &Key::active());
+    assert_eq!(
+        post_acs(&client, &a, &xml).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let _ = client
+        .get(b.url("/saml/acme/login"))
+        .send()
+        .await
+        .expect("login");
+    let past = gatehouse::directory::clock::now() - chrono::Duration::hours(1);
+    let mut conn = db.conn().expect("conn");
+    db::write(&mut conn, |c| -> gatehouse::directory::Result<()> {
+        diesel::update(saml_requests::table)
+            .set(saml_requests::expires_at.eq(past))
+            .execute(c)?;
+        diesel::update(saml_replay::table)
+            .set(saml_replay::expires_at.eq(past))
+            .execute(c)?;
+        let ann =
+            employees::find_by_user_name(c, &tenant.account_id, "ann@acme.com")?.expect("ann");
+        let stale = gatehouse::auth::sessions::create(c, &tenant.account_id, &ann.id)?;
+        diesel::update(
+            sessions::table.filter(sessions::id_hash.eq(gatehouse::auth::tokens::digest(&stale))),
+        )
+        .set(sessions::expires_at.eq(past))
+        .execute(c)?;
+        Ok(())
+    })
+    .expect("age rows");
+    let runs: Vec<_> = (0..4)
+        .map(|_| {
+            Command::new(gatehouse_bin())
+                .arg("housekeeping")
+                .env("GATEHOUSE_DATABASE_URL", &store.url)
+                .spawn()
+                .expect("housekeeping")
+        })
+        .collect();
+    for mut run in runs {
+        assert!(run.wait().expect("wait").success());
+    }
+    let count = |c: &mut gatehouse::db::DbConnection| -> (i64, i64, i64) {
+        (
+            saml_requests::table.count().get_result(c).expect("count"),
+            saml_replay::table.count().get_result(c).expect("count"),
+            sessions::table.count().get_result(c).expect("count"),
+        )
+    };
+    assert_eq!(count(&mut conn), (0, 0, 1), "only the live session is left");
+    assert_eq!(me(&client, &b).await, StatusCode::OK);
+    assert_eq!(health(&a).await, 200);
+}
