@@ -25,7 +25,11 @@ impl Db {
         let mut first = establish(store)?;
         let applied = run_migrations(&mut first)?;
         if !applied.is_empty() {
-            log::info!("applied {} migration(s): {}", applied.len(), applied.join(", "));
+            log::info!(
+                "applied {} migration(s): {}",
+                applied.len(),
+                applied.join(", ")
+            );
         }
         drop(first);
         let url = match store {

@@ -108,7 +108,10 @@ async fn two_instances_share_sessions_requests_replay_cache_and_uniqueness() {
         .iter()
         .filter(|log| log.contains("applied 5 migration(s)"))
         .count();
-    assert_eq!(migrated, 1, "one instance migrates, the other waits and finds it done");
+    assert_eq!(
+        migrated, 1,
+        "one instance migrates, the other waits and finds it done"
+    );
     let db = store.open();
     let tenant = tenant(&db);
 
@@ -260,4 +263,143 @@ async fn housekeeping_runs_on_every_instance_at_once_and_purges_what_expired() {
     assert_eq!(count(&mut conn), (0, 0, 1), "only the live session is left");
     assert_eq!(me(&client, &b).await, StatusCode::OK);
     assert_eq!(health(&a).await, 200);
+}
+
+/// What the load got acknowledged: people created (201), and per person the last title a
+/// PATCH was answered 200 for, and the last one sent.
+#[derive(Default)]
+struct Acknowledged {
+    people: Vec<(String, u32, u32)>,
+}
+
+async fn write_until_the_server_dies(
+    server_url: String,
+    token: String,
+    worker: usize,
+    acked: std::rc::Rc<std::cell::RefCell<Acknowledged>>,
+) {
+    let client = reqwest::Client::new();
+    for i in 0.. {
+        let user = format!("crash{worker}-{i}@acme.com");
+        let created = client
+            .post(format!("{server_url}/scim/v2/Users"))
+            .bearer_auth(&token)
+            .json(&json!({
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                "userName": user, "active": true,
+                "name": {"givenName": "Crash", "familyName": "Test"},
+                "emails": [{"type": "work", "value": user, "primary": true}]
+            }))
+            .send()
+            .await;
+        let Ok(created) = created else { return };
+        if created.status() != 201 {
+            return;
+        }
+        let Ok(body) = created.json::<serde_json::Value>().await else {
+            return;
+        };
+        let id = body["id"].as_str().expect("id").to_owned();
+        let slot = {
+            let mut acked = acked.borrow_mut();
+            acked.people.push((id.clone(), 0, 0));
+            acked.people.len() - 1
+        };
+        for version in 1..=3u32 {
+            acked.borrow_mut().people[slot].2 = version;
+            let patched = client
+                .patch(format!("{server_url}/scim/v2/Users/{id}"))
+                .bearer_auth(&token)
+                .json(&json!({
+                    "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                    "Operations": [{"op": "Replace", "path": "title", "value": format!("v{version}")}]
+                }))
+                .send()
+                .await;
+            match patched {
+                Ok(response) if response.status() == 200 => {
+                    acked.borrow_mut().people[slot].1 = version;
+                }
+                _ => return,
+            }
+        }
+    }
+}
+
+#[actix_web::test]
+async fn sigkill_in_the_middle_of_scim_writes_loses_nothing_that_was_acknowledged() {
+    let store = TestStore::new();
+    let mut server = Server::start(&store.url);
+    let db = store.open();
+    let tenant = tenant(&db);
+    let acked = std::rc::Rc::new(std::cell::RefCell::new(Acknowledged::default()));
+    let load = futures_util::future::join_all((0..6).map(|worker| {
+        write_until_the_server_dies(
+            server.url(""),
+            tenant.scim_token.clone(),
+            worker,
+            std::rc::Rc::clone(&acked),
+        )
+    }));
+    let kill = async {
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(1500)).await;
+        server.child.kill().expect("SIGKILL");
+    };
+    futures_util::future::join(load, kill).await;
+    let _ = server.child.wait();
+    let acked = std::mem::take(&mut *acked.borrow_mut());
+    assert!(
+        acked.people.len() >= 20,
+        "the load got going: {}",
+        acked.people.len()
+    );
+    let in_flight = acked.people.iter().filter(|(_, a, s)| s > a).count();
+    eprintln!(
+        "killed after {} acknowledged creates, {} PATCHes in flight",
+        acked.people.len(),
+        in_flight
+    );
+
+    if let Some(file) = store.sqlite_file() {
+        use diesel::prelude::*;
+        #[derive(QueryableByName)]
+        struct Check {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            integrity_check: String,
+        }
+        let mut raw = diesel::SqliteConnection::establish(&file.display().to_string())
+            .expect("open the file");
+        let checks: Vec<Check> = diesel::sql_query("PRAGMA integrity_check")
+            .load(&mut raw)
+            .expect("integrity_check");
+        let verdict: Vec<&str> = checks.iter().map(|c| c.integrity_check.as_str()).collect();
+        assert_eq!(verdict, ["ok"]);
+    }
+
+    let restarted = Server::start(&store.url);
+    let client = reqwest::Client::new();
+    for (id, answered, sent) in &acked.people {
+        let response = client
+            .get(restarted.url(&format!("/scim/v2/Users/{id}")))
+            .bearer_auth(&tenant.scim_token)
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(response.status(), 200, "acknowledged create {id} survived");
+        let title = response.json::<serde_json::Value>().await.expect("json")["title"]
+            .as_str()
+            .map(str::to_owned);
+        let expected_answered = (*answered > 0).then(|| format!("v{answered}"));
+        let in_flight = (sent > answered).then(|| format!("v{sent}"));
+        assert!(
+            title == expected_answered || title == in_flight,
+            "{id}: title {title:?}, acknowledged {expected_answered:?}, in flight {in_flight:?}"
+        );
+    }
+    let people =
+        employees::list_current(&mut db.conn().expect("conn"), &tenant.account_id).expect("list");
+    let mut names: Vec<&str> = people.iter().map(|p| p.user_name.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), people.len(), "no login name twice");
 }
