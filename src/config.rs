@@ -34,6 +34,10 @@ pub struct Settings {
     pub password_hashing: usize,
     /// Where mail goes; without it, mail waits in the outbox for `gatehouse mail outbox`.
     pub smtp: Option<Smtp>,
+    /// Bearer token `GET /metrics` asks for; without one it answers loopback peers only.
+    pub metrics_token: Option<String>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (for per-IP limits and logs).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 #[derive(Debug, Clone)]
@@ -97,6 +101,8 @@ impl Settings {
                 "GATEHOUSE_PASSWORD_HASHING",
                 1,
             )? as usize,
+            metrics_token: get("GATEHOUSE_METRICS_TOKEN")?.filter(|t| !t.trim().is_empty()),
+            trusted_proxies: proxies(get("GATEHOUSE_TRUSTED_PROXIES")?.as_deref())?,
         })
     }
 
@@ -104,6 +110,20 @@ impl Settings {
     pub fn is_https(&self) -> bool {
         self.public_url.starts_with("https://")
     }
+}
+
+fn proxies(text: Option<&str>) -> Result<Vec<std::net::IpAddr>, ConfigError> {
+    text.unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            p.parse().map_err(|_| ConfigError::Invalid {
+                name: "GATEHOUSE_TRUSTED_PROXIES",
+                message: format!("{p:?} is not an IP address (give addresses, comma-separated)"),
+            })
+        })
+        .collect()
 }
 
 fn smtp(

@@ -94,12 +94,27 @@ fn serve(listener: TcpListener, db: Db, settings: Settings) -> Result<Server, Er
         App::new()
             .wrap(web::headers::security_headers(https))
             .wrap(web::logging::request_logger())
+            .wrap_fn(|request, service| {
+                use actix_web::dev::Service;
+                let started = std::time::Instant::now();
+                let route = request
+                    .match_pattern()
+                    .unwrap_or_else(|| "unmatched".into());
+                let method = request.method().to_string();
+                let answer = service.call(request);
+                async move {
+                    let response = answer.await?;
+                    web::metrics::observe(&route, &method, response.status(), started.elapsed());
+                    Ok(response)
+                }
+            })
             .app_data(db.clone())
             .app_data(settings.clone())
             .app_data(log_writer.clone())
             .app_data(limiter.clone())
             .app_data(hashing.clone())
             .service(web::health::healthz)
+            .service(web::metrics::metrics)
             .configure(crate::saml::routes)
             .configure(crate::scim::routes)
             .configure(crate::admin::routes)

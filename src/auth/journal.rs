@@ -37,6 +37,12 @@ pub fn record(
     attempt: &Attempt,
     outcome: &Outcome,
 ) -> Result<()> {
+    let outcome_label = if outcome.success {
+        "success"
+    } else {
+        "failure"
+    };
+    crate::web::metrics::login(attempt.method, outcome_label, &outcome.reason);
     let clip = |v: &Option<String>| v.as_ref().map(|s| s.chars().take(512).collect::<String>());
     diesel::insert_into(j::table)
         .values((

@@ -33,11 +33,8 @@ impl LoginLimiter {
         LoginLimiter(RateLimiter::keyed(Quota::per_minute(rate)))
     }
 
-    fn allows(&self, request: &HttpRequest) -> bool {
-        let ip = request
-            .peer_addr()
-            .map(|a| a.ip())
-            .unwrap_or(IpAddr::from([0, 0, 0, 0]));
+    fn allows(&self, request: &HttpRequest, trusted_proxies: &[IpAddr]) -> bool {
+        let ip = crate::web::client_ip::of(request, trusted_proxies);
         self.0.check_key(&ip).is_ok()
     }
 }
@@ -149,7 +146,7 @@ pub async fn login(
     }
     let secure = settings.is_https();
     let next = local_path(&form.next).unwrap_or("/").to_owned();
-    if !limiter.allows(&request) {
+    if !limiter.allows(&request, &settings.trusted_proxies) {
         return Ok(login_page(
             &request,
             secure,
@@ -435,7 +432,7 @@ pub async fn forgot(
     if csrf::check(&request, &form.csrf, &settings.public_url).is_err() {
         return Ok(forged());
     }
-    if !limiter.allows(&request) {
+    if !limiter.allows(&request, &settings.trusted_proxies) {
         return Ok(answer);
     }
     let public_url = settings.public_url.clone();

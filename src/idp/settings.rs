@@ -98,6 +98,15 @@ pub fn certificates(conn: &mut DbConnection, account_id: &str) -> Result<Vec<Tru
         .load(conn)?)
 }
 
+/// Every trusted certificate of every account, with the account's slug (for monitoring).
+pub fn all_certificates(conn: &mut DbConnection) -> Result<Vec<(String, TrustedCertificate)>> {
+    Ok(certs::table
+        .inner_join(accounts::table.on(accounts::id.eq(certs::account_id)))
+        .order((accounts::slug, certs::role, certs::created_at))
+        .select((accounts::slug, TrustedCertificate::as_select()))
+        .load(conn)?)
+}
+
 /// Adds a certificate to the trusted set. The same certificate twice is a conflict.
 pub fn add_certificate(
     conn: &mut DbConnection,

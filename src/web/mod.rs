@@ -3,9 +3,11 @@
 
 pub mod assets;
 pub mod body;
+pub mod client_ip;
 pub mod headers;
 pub mod health;
 pub mod logging;
+pub mod metrics;
 pub mod pages;
 
 /// Percent-encodes a value for a query string.

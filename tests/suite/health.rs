@@ -104,3 +104,84 @@ async fn the_stylesheet_is_served_by_gatehouse_itself() {
     assert_eq!(response.headers()["cache-control"], "public, max-age=3600");
     assert!(response.text().await.expect("css").contains("--accent"));
 }
+
+#[actix_web::test]
+async fn metrics_count_sign_ins_scim_requests_latency_and_certificate_days() {
+    use crate::saml::sso_app;
+    use crate::test_idp::{self, Key};
+    let sso = sso_app().await;
+    let app = &sso.app;
+    // One failed sign-in (unknown person), one SCIM request without a token, one health check.
+    let xml = test_idp::response(&sso.spec("nobody@acme.com"), &Key::active());
+    assert_eq!(sso.post(&xml).await.status(), 403);
+    let scim = app
+        .client
+        .get(format!("{}/scim/v2/Users", app.address))
+        .send()
+        .await
+        .expect("scim");
+    assert_eq!(scim.status(), 401);
+    let _ = app
+        .client
+        .get(format!("{}/healthz", app.address))
+        .send()
+        .await;
+    let response = app
+        .client
+        .get(format!("{}/metrics", app.address))
+        .send()
+        .await
+        .expect("metrics");
+    assert_eq!(response.status(), 200);
+    let text = response.text().await.expect("text");
+    assert!(
+        text.contains(
+            r#"gatehouse_logins_total{method="saml",outcome="failure",reason="unknown_person"} 1"#
+        ),
+        "{text}"
+    );
+    assert!(text.contains(r#"gatehouse_scim_requests_total{method="GET",status="401"} 1"#));
+    assert!(text.contains(r#"gatehouse_http_request_duration_seconds_bucket{method="GET",route="/healthz",status="200""#));
+    assert!(
+        text.contains(r#"route="/saml/{slug}/acs""#),
+        "routes are patterns, not paths"
+    );
+    let days = text
+        .lines()
+        .find(|l| l.starts_with(r#"gatehouse_certificate_days_left{account="acme",role="active""#))
+        .expect("the certificate's days");
+    let value: f64 = days
+        .rsplit(' ')
+        .next()
+        .and_then(|v| v.parse().ok())
+        .expect("number");
+    assert!(
+        value > 300.0 * 19.0,
+        "the test certificate runs 20 years: {value}"
+    );
+}
+
+#[actix_web::test]
+async fn metrics_want_the_token_when_one_is_set() {
+    let app =
+        crate::helpers::spawn_app_with(|s| s.metrics_token = Some("scrape-secret".into())).await;
+    let url = format!("{}/metrics", app.address);
+    let without = app.client.get(&url).send().await.expect("get");
+    assert_eq!(without.status(), 404);
+    let wrong = app
+        .client
+        .get(&url)
+        .bearer_auth("nope")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(wrong.status(), 404);
+    let with = app
+        .client
+        .get(&url)
+        .bearer_auth("scrape-secret")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(with.status(), 200);
+}

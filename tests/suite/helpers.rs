@@ -89,6 +89,8 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         login_rate_per_minute: 1000,
         password_hashing: 1,
         smtp: None,
+        metrics_token: None,
+        trusted_proxies: Vec::new(),
     };
     adjust(&mut settings);
     let app = Application::build(settings).expect("application builds");
