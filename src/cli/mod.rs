@@ -4,6 +4,7 @@
 mod account;
 mod admin;
 mod employee;
+mod transfer;
 
 use std::path::PathBuf;
 
@@ -43,6 +44,11 @@ pub enum Command {
     /// Mail waiting to be delivered (password links).
     #[command(subcommand)]
     Mail(MailCommand),
+    /// Write the whole installation (every account, person, setting and log) to FILE, to move
+    /// it to another store or keep it as a backup. Safe while servers run.
+    Export { file: PathBuf },
+    /// Load a file written by `gatehouse export` into this (empty) store, all or nothing.
+    Import { file: PathBuf },
     /// Purge expired one-time state and old provisioning log lines once (every server also
     /// does this hourly); safe while servers run.
     Housekeeping,
@@ -162,6 +168,8 @@ pub fn run(command: Command, settings: &Settings) -> Result<(), Error> {
         Command::Mail(MailCommand::Outbox { mark_sent }) => {
             admin::outbox(&open(settings)?, mark_sent)
         }
+        Command::Export { file } => transfer::export(settings, &file),
+        Command::Import { file } => transfer::import(settings, &file),
         Command::Housekeeping => {
             let mut conn = open(settings)?.conn()?;
             let days = settings.provisioning_log_days;

@@ -85,3 +85,13 @@ where
         None => Ok(()),
     }
 }
+
+/// The newest migration applied to the store: the schema an export belongs to.
+pub fn schema_version(conn: &mut DbConnection) -> Result<String, DbError> {
+    let failed = |e: Box<dyn std::error::Error + Send + Sync>| DbError::Migration(e.to_string());
+    let applied = match conn {
+        DbConnection::Sqlite(c) => versions(c.applied_migrations().map_err(failed)?),
+        DbConnection::Pg(c) => versions(c.applied_migrations().map_err(failed)?),
+    };
+    Ok(applied.into_iter().max().unwrap_or_default())
+}

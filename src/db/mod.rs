@@ -6,11 +6,12 @@ pub mod schema;
 mod migrate;
 mod pool;
 mod store;
+pub mod transfer;
 
 use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use diesel::prelude::*;
 
-pub use migrate::run_migrations;
+pub use migrate::{run_migrations, schema_version};
 pub use pool::{Db, PooledConn};
 
 /// One unpooled connection, for commands that only migrate.
@@ -91,6 +92,27 @@ where
             Err(error)
         }
     }
+}
+
+/// Runs `f` on one consistent snapshot of the store (a read transaction; on PostgreSQL
+/// repeatable read), so a long read such as an export sees no half-made change.
+pub fn snapshot<T, E>(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        DbConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN")?,
+        DbConnection::Pg(c) => AnsiTransactionManager::begin_transaction_sql(
+            c,
+            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+        )?,
+    }
+    let result = f(conn);
+    let _ = <DbConnection as Connection>::TransactionManager::rollback_transaction(conn);
+    result
 }
 
 /// Runs `f` as `write` does and then rolls everything back: a preview of a change that goes

@@ -17,3 +17,4 @@ mod saml;
 mod saml_attacks;
 mod saml_setup;
 mod scim;
+mod transfer;
