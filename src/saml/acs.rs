@@ -101,6 +101,31 @@ pub fn consume(
     })
 }
 
+/// Everything from the posted Base64 to a verified assertion, without the store: decoding, the
+/// structural guards, the issuer, and samael's signature and condition checks. What the journal
+/// should know is noted in `attempt` as soon as it is known. (The ACS fuzz target drives this.)
+pub fn check(
+    posted: &str,
+    sp: &SpUrls,
+    trust: &Trust,
+    attempt: &mut Attempt,
+) -> Result<(guards::Shape, samael::schema::Assertion), Failure> {
+    let xml = decode(posted)?;
+    let shape = guards::inspect(&xml)?;
+    attempt.assertion_id = Some(shape.assertion_id.clone());
+    attempt.request_id = shape.in_response_to.clone();
+    if let Some(issuer) = &shape.issuer
+        && issuer != &trust.idp_entity_id
+    {
+        return Err(Failure::WrongIssuer {
+            got: issuer.clone(),
+            expected: trust.idp_entity_id.clone(),
+        });
+    }
+    let assertion = verify::verify(&xml, &shape, sp, trust)?;
+    Ok((shape, assertion))
+}
+
 fn sign_in(
     conn: &mut DbConnection,
     account: &Account,
@@ -114,20 +139,13 @@ fn sign_in(
     if !account.sso_enabled {
         return Err(Failure::SsoDisabled);
     }
-    let xml = decode(posted.saml_response.as_deref().ok_or(Failure::NotBase64)?)?;
-    let shape = guards::inspect(&xml)?;
-    attempt.assertion_id = Some(shape.assertion_id.clone());
-    attempt.request_id = shape.in_response_to.clone();
     let trust = trust_of(conn, account)?;
-    if let Some(issuer) = &shape.issuer
-        && issuer != &trust.idp_entity_id
-    {
-        return Err(Failure::WrongIssuer {
-            got: issuer.clone(),
-            expected: trust.idp_entity_id.clone(),
-        });
-    }
-    let assertion = verify::verify(&xml, &shape, sp, &trust)?;
+    let (shape, assertion) = check(
+        posted.saml_response.as_deref().ok_or(Failure::NotBase64)?,
+        sp,
+        &trust,
+        attempt,
+    )?;
     attempt.name_id = identity::name_id(&assertion).ok();
     let signed_request = verify::in_response_to(&assertion);
     if let (Some(signed), Some(outer)) = (&signed_request, &shape.in_response_to)
