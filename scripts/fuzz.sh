@@ -2,15 +2,18 @@
 # Fuzzes the ACS input path, the SCIM filter parser and the PATCH applier with cargo-fuzz
 # (libFuzzer) for a fixed time each, then prints executions and findings per target. Not part of
 # CI. A crash is saved under fuzz/artifacts/TARGET/; turn it into a regression test before
-# fixing it. Usage: bash scripts/fuzz.sh [SECONDS_PER_TARGET] (default 300).
+# fixing it. Usage: bash scripts/fuzz.sh [SECONDS_PER_TARGET [TARGET...]] (default 300, all).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-300}
+shift || true
+targets=("$@")
+((${#targets[@]})) || targets=(acs_input scim_filter scim_patch)
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 # cargo-fuzz passes nightly-only flags; the stable toolchain accepts them when told to.
 export RUSTC_BOOTSTRAP=1
 summary=()
-for target in acs_input scim_filter scim_patch; do
+for target in "${targets[@]}"; do
     mkdir -p "fuzz/corpus/$target" "fuzz/artifacts/$target"
     log=$(mktemp)
     set +e
