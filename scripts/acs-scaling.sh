@@ -2,10 +2,11 @@
 # Scaling figure (not part of CI): ACS throughput of one instance pinned to one core, then of
 # two instances pinned to one core each, both on the same PostgreSQL, the load split over them.
 # Prints both rates and their ratio. Needs wrk and taskset (util-linux).
-# Usage: bash scripts/acs-scaling.sh [SECONDS]
+# Each response is posted once (the replay cache refuses repeats): RESPONSES (default 24000)
+# must cover a quarter per run. Usage: bash scripts/acs-scaling.sh [SECONDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seconds=${1:-15}
+seconds=${1:-8}
 command -v wrk >/dev/null || { echo "install wrk (apt-get install wrk)" >&2; exit 1; }
 cores=$(nproc)
 cargo build --release --locked --quiet --example acs_load_setup --bin gatehouse
@@ -17,7 +18,7 @@ cleanup() { kill "${servers[@]}" 2>/dev/null || true; rm -rf "$work"; stop_postg
 trap cleanup EXIT
 public="http://127.0.0.1:18200"   # what both instances believe they are (one name behind a balancer)
 export GATEHOUSE_DATABASE_URL="$PG_URL" GATEHOUSE_PUBLIC_URL="$public" GATEHOUSE_WORKERS=1 RUST_LOG=warn
-./target/release/examples/acs_load_setup "$PG_URL" "$public" 80000 "$work/responses"
+./target/release/examples/acs_load_setup "$PG_URL" "$public" "${RESPONSES:-24000}" "$work/responses"
 split -n l/4 "$work/responses" "$work/part."
 parts=("$work"/part.*)
 
@@ -41,8 +42,9 @@ one=$(load 18201 "${parts[0]}")
 echo "one instance (core 0):            $one signed-in responses/s"
 start $(( cores > 1 ? 1 : 0 )) 18202
 load 18201 "${parts[1]}" >"$work/a" &
+first=$!
 load 18202 "${parts[2]}" >"$work/b"
-wait
+wait "$first"
 a=$(cat "$work/a"); b=$(cat "$work/b")
 echo "two instances (cores 0 and 1):    $a + $b signed-in responses/s"
 python3 -c "print(f'scaling (two / one): {(float(\"$a\") + float(\"$b\")) / float(\"$one\"):.2f}x on {$cores} cores, with PostgreSQL and wrk on the same cores')"
