@@ -147,6 +147,25 @@ async fn show(
     ))
 }
 
+/// The page again, answering 400 with why the input was not taken.
+async fn refuse(
+    admin: &Admin,
+    db: &Db,
+    settings: &Settings,
+    message: impl Into<String>,
+) -> Result<HttpResponse, HttpError> {
+    let flash = Flash::error(message);
+    show(
+        admin,
+        db,
+        settings,
+        StatusCode::BAD_REQUEST,
+        Some(flash),
+        None,
+    )
+    .await
+}
+
 #[derive(Serialize)]
 struct TrailLine {
     at: String,
@@ -317,32 +336,12 @@ pub async fn metadata_upload(
         .or(upload.text("metadata_xml"))
         .map(str::to_owned)
     else {
-        let flash = Flash::error(
-            "Choose the Federation Metadata XML file you downloaded from Entra ID, or paste its contents.",
-        );
-        return show(
-            &admin,
-            &db,
-            &settings,
-            StatusCode::BAD_REQUEST,
-            Some(flash),
-            None,
-        )
-        .await;
+        return refuse(&admin, &db, &settings, "Choose the Federation Metadata XML file you downloaded from Entra ID, or paste its contents.",).await;
     };
     let parsed = match metadata::parse(&xml) {
         Ok(parsed) => parsed,
         Err(error) => {
-            let flash = Flash::error(format!("Not imported: {error}."));
-            return show(
-                &admin,
-                &db,
-                &settings,
-                StatusCode::BAD_REQUEST,
-                Some(flash),
-                None,
-            )
-            .await;
+            return refuse(&admin, &db, &settings, format!("Not imported: {error}.")).await;
         }
     };
     let then = back(upload.text("return_to"), "metadata");
@@ -413,14 +412,11 @@ pub async fn certificate_preview(
             ))
         }
         Err(error) => {
-            let flash = Flash::error(format!("Not a usable certificate: {error}."));
-            show(
+            refuse(
                 &admin,
                 &db,
                 &settings,
-                StatusCode::BAD_REQUEST,
-                Some(flash),
-                None,
+                format!("Not a usable certificate: {error}."),
             )
             .await
         }
@@ -445,14 +441,11 @@ pub async fn certificate_add(
     let parsed = match certificates::parse(&form.der) {
         Ok(parsed) => parsed,
         Err(error) => {
-            let flash = Flash::error(format!("Not a usable certificate: {error}."));
-            return show(
+            return refuse(
                 &admin,
                 &db,
                 &settings,
-                StatusCode::BAD_REQUEST,
-                Some(flash),
-                None,
+                format!("Not a usable certificate: {error}."),
             )
             .await;
         }
