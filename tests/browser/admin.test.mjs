@@ -302,11 +302,14 @@ test("tenant move page walks through the steps", async () => {
 test("a form posted without its CSRF token is refused and changes nothing", async () => {
   await page.goto(`${BASE}/admin/integration`);
   const before = await page.textContent("#scim");
+  const refused = page.waitForResponse((r) => r.url().endsWith("/admin/integration/scim-token"));
   await page.evaluate(() => {
     const form = document.querySelector("form[action='/admin/integration/scim-token']");
     form.querySelector("input[name=csrf]").remove();
     form.submit();
   });
+  assert.equal((await refused).status(), 403);
+  await page.waitForURL(`${BASE}/admin/integration/scim-token`);
   await page.waitForLoadState();
   assert.match(await page.textContent("body"), /This form has expired or was sent from another site/);
   await shot("20-csrf-refused");
