@@ -412,24 +412,6 @@ pub async fn change_roles(
     .await
 }
 
-#[post("/employees/{id}/activate")]
-pub async fn activate(
-    admin: Admin,
-    path: web::Path<String>,
-    _form: Posted<serde::de::IgnoredAny>,
-    db: web::Data<Db>,
-) -> Result<HttpResponse, HttpError> {
-    let by = admin.actor();
-    act(
-        admin,
-        db,
-        path.into_inner(),
-        "activated",
-        move |c, account, id| lifecycle::activate_by_admin(c, account, id, &by).map(|_| ()),
-    )
-    .await
-}
-
 /// What a confirmation page says, and where its button posts.
 struct Confirmation {
     title: &'static str,
@@ -503,27 +485,6 @@ pub async fn deactivate_confirm(
     .await
 }
 
-#[post("/employees/{id}/deactivate")]
-pub async fn deactivate(
-    admin: Admin,
-    path: web::Path<String>,
-    _form: Posted<serde::de::IgnoredAny>,
-    db: web::Data<Db>,
-) -> Result<HttpResponse, HttpError> {
-    let id = path.into_inner();
-    let own = id == admin.person.id;
-    let by = admin.actor();
-    act(admin, db, id, "deactivated", move |c, account, id| {
-        if own {
-            return Err(DirectoryError::Refused(
-                "You cannot deactivate yourself: ask another setup admin.".into(),
-            ));
-        }
-        lifecycle::release(c, account, id, &by).map(|_| ())
-    })
-    .await
-}
-
 #[get("/employees/{id}/defederate")]
 pub async fn defederate_confirm(
     admin: Admin,
@@ -554,21 +515,37 @@ pub async fn defederate_confirm(
     .await
 }
 
-#[post("/employees/{id}/defederate")]
-pub async fn defederate(
+/// Activate, deactivate (hard-delete rules) or remove from the federation; the last two come
+/// from their confirmation pages.
+#[post("/employees/{id}/{action}")]
+pub async fn change_status(
     admin: Admin,
-    path: web::Path<String>,
+    path: web::Path<(String, String)>,
     _form: Posted<serde::de::IgnoredAny>,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, HttpError> {
+    let (id, action) = path.into_inner();
+    let done = match action.as_str() {
+        "activate" => "activated",
+        "deactivate" => "deactivated",
+        "defederate" => "defederated",
+        _ => return Err(HttpError::NotFound),
+    };
+    let own = id == admin.person.id;
     let by = admin.actor();
-    act(
-        admin,
-        db,
-        path.into_inner(),
-        "defederated",
-        move |c, account, id| lifecycle::remove_from_federation(c, account, id, &by).map(|_| ()),
-    )
+    act(admin, db, id, done, move |c, account, id| {
+        match action.as_str() {
+            "activate" => lifecycle::activate_by_admin(c, account, id, &by)?,
+            "deactivate" if own => {
+                return Err(DirectoryError::Refused(
+                    "You cannot deactivate yourself: ask another setup admin.".into(),
+                ));
+            }
+            "deactivate" => lifecycle::release(c, account, id, &by)?,
+            _ => lifecycle::remove_from_federation(c, account, id, &by)?,
+        };
+        Ok(())
+    })
     .await
 }
 

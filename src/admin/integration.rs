@@ -251,22 +251,8 @@ pub async fn sso(
     settings: web::Data<Settings>,
 ) -> Result<HttpResponse, HttpError> {
     let form = form.0;
-    let nameid = match form.nameid.as_deref() {
-        Some(text) => match NameIdMode::parse(text) {
-            Ok(mode) => Some(mode),
-            Err(error) => {
-                let (status, flash) = view::flash_of(error)?;
-                return show(&admin, &db, &settings, status, Some(flash), None).await;
-            }
-        },
-        None => None,
-    };
-    let sso_change = SsoChange {
-        enabled: Some(checked(&form.sso)),
-        nameid_mode: nameid,
-        idp_initiated: Some(checked(&form.idp_initiated)),
-        clock_skew_secs: None,
-    };
+    let enabled = Some(checked(&form.sso));
+    let idp_initiated = Some(checked(&form.idp_initiated));
     let then = back(form.return_to.as_deref(), "sso");
     change(
         admin,
@@ -275,6 +261,12 @@ pub async fn sso(
         &then,
         "sso_settings",
         move |c, account| {
+            let sso_change = SsoChange {
+                enabled,
+                nameid_mode: form.nameid.as_deref().map(NameIdMode::parse).transpose()?,
+                idp_initiated,
+                clock_skew_secs: None,
+            };
             let after = settings::change_sso(c, account, &sso_change)?;
             Ok(format!(
                 "SSO {}, NameID matched as {}, IdP-initiated sign-in {}",
