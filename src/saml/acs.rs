@@ -153,7 +153,11 @@ fn sign_in(
     {
         return Err(Failure::InResponseToMismatch);
     }
-    let request_id = signed_request.or(shape.in_response_to);
+    // The Response's own InResponseTo counts only when a signature covers it: with Entra's
+    // default (assertion signed) anyone could add one and pass an IdP-initiated assertion off as
+    // an answer to a request.
+    let outer_request = shape.in_response_to.filter(|_| shape.response_signed);
+    let request_id = signed_request.or(outer_request);
     attempt.flow = if request_id.is_some() { "sp" } else { "idp" };
     attempt.request_id = request_id.clone();
 

@@ -16,6 +16,8 @@ pub enum Failure {
     NotBase64,
     #[error("the SAML response is not well-formed XML: {0}")]
     Malformed(String),
+    #[error("the SAML response is not declared as UTF-8 ({0})")]
+    Encoding(String),
     #[error("the SAML response declares a DOCTYPE or entities")]
     Doctype,
     #[error("the SAML response contains XML comments")]
@@ -117,6 +119,7 @@ impl Failure {
             Failure::TooLarge(_) => "too_large",
             Failure::NotBase64 => "not_base64",
             Failure::Malformed(_) => "malformed",
+            Failure::Encoding(_) => "encoding",
             Failure::Doctype => "doctype",
             Failure::Comment => "xml_comment",
             Failure::ProcessingInstruction => "processing_instruction",
@@ -238,7 +241,10 @@ impl Failure {
     pub fn status(&self) -> u16 {
         match self {
             Failure::TooLarge(_) => 413,
-            Failure::NotBase64 | Failure::Malformed(_) | Failure::NotAResponse => 400,
+            Failure::NotBase64
+            | Failure::Malformed(_)
+            | Failure::Encoding(_)
+            | Failure::NotAResponse => 400,
             Failure::Internal(_) => 500,
             _ => 403,
         }

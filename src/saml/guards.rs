@@ -28,6 +28,7 @@ pub struct Shape {
 }
 
 pub fn inspect(xml: &str) -> Result<Shape, Failure> {
+    declared_utf8(xml)?;
     if xml.contains("<!DOCTYPE") || xml.contains("<!ENTITY") {
         return Err(Failure::Doctype);
     }
@@ -106,6 +107,45 @@ pub fn inspect(xml: &str) -> Result<Shape, Failure> {
         response_signed,
         assertion_signed,
     })
+}
+
+/// roxmltree reads every document as UTF-8 while libxml2 (inside samael) honours a declared
+/// encoding, so anything else would let the two parsers see different documents. A NUL can only
+/// come from UTF-16 or UCS-4 text that happens to be valid UTF-8, which libxml2 would sniff.
+fn declared_utf8(xml: &str) -> Result<(), Failure> {
+    if xml.contains('\0') {
+        return Err(Failure::Encoding(
+            "a NUL character (UTF-16 or UCS-4 text)".into(),
+        ));
+    }
+    let body = xml.trim_start_matches('\u{feff}');
+    let Some(rest) = body.strip_prefix("<?xml") else {
+        return Ok(());
+    };
+    if !rest.starts_with(|c: char| c.is_ascii_whitespace()) {
+        return Ok(());
+    }
+    let Some((declaration, _)) = rest.split_once("?>") else {
+        return Err(Failure::Malformed(
+            "the XML declaration is not closed".into(),
+        ));
+    };
+    let Some(at) = declaration.find("encoding") else {
+        return Ok(());
+    };
+    let value = declaration[at + "encoding".len()..]
+        .trim_start()
+        .strip_prefix('=')
+        .map(str::trim_start)
+        .and_then(|v| {
+            let quote = v.chars().next().filter(|q| *q == '"' || *q == '\'')?;
+            v[1..].split_once(quote).map(|(inner, _)| inner)
+        })
+        .ok_or_else(|| Failure::Encoding("an unreadable encoding declaration".into()))?;
+    match value.eq_ignore_ascii_case("UTF-8") {
+        true => Ok(()),
+        false => Err(Failure::Encoding(value.chars().take(40).collect())),
+    }
 }
 
 /// Duplicate IDs let a signature's reference resolve to a different element than the one read.

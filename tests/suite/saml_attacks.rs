@@ -495,3 +495,54 @@ async fn a_signature_referencing_another_element_is_refused() {
     let signed = sign(&xml, &Key::active());
     refused(&sso, &signed, &["signature_shape"]).await;
 }
+
+#[actix_web::test]
+async fn an_unsigned_in_response_to_does_not_turn_an_idp_initiated_assertion_into_an_answer() {
+    let sso = sso_app().await;
+    sso.app.sso(
+        &sso.account.id,
+        gatehouse::idp::settings::SsoChange {
+            idp_initiated: Some(false),
+            ..Default::default()
+        },
+    );
+    let browser = sso.app.new_browser();
+    let request_id = sso.start_login(&browser, None).await;
+    // An IdP-initiated assertion (signed, no InResponseTo inside), with the pending request's
+    // id written on the unsigned Response around it.
+    let (spec, assertion) = signed_assertion(&sso, "ann@acme.com");
+    let mut outer = spec.clone();
+    outer.in_response_to = Some(request_id);
+    let response = sso
+        .post_with(&browser, &wrap(&outer, &assertion), None)
+        .await;
+    assert_eq!(response.status(), 403);
+    assert_eq!(sso.last_journal().reason, "idp_initiated_disabled");
+    assert!(sso.me(&browser).await.is_none(), "no session");
+}
+
+/// libxml2 honours a declared encoding and roxmltree does not: any declaration but UTF-8 is
+/// refused before either parser sees the document.
+#[actix_web::test]
+async fn an_encoding_other_than_utf8_is_refused_before_parsing() {
+    let sso = sso_app().await;
+    let (spec, assertion) = signed_assertion(&sso, "ann@acme.com");
+    let body = wrap(&spec, &assertion);
+    for declaration in [
+        r#"<?xml version="1.0" encoding="UTF-7"?>"#,
+        r#"<?xml version='1.0' encoding='ISO-8859-1'?>"#,
+        "<?xml version=\"1.0\"\n encoding = \"utf-16\" ?>",
+    ] {
+        refused(&sso, &format!("{declaration}{body}"), &["encoding"]).await;
+    }
+    // UTF-16 text that is valid UTF-8 (every other byte NUL).
+    let utf16: String = body.chars().flat_map(|c| [c, '\0']).collect();
+    refused(&sso, &utf16, &["encoding"]).await;
+    // The same response declared as UTF-8 signs in.
+    let (spec, assertion) = signed_assertion(&sso, "ann@acme.com");
+    let fine = format!(
+        r#"<?xml version="1.0" encoding="utf-8"?>{}"#,
+        wrap(&spec, &assertion)
+    );
+    assert_eq!(sso.post(&fine).await.status(), 303);
+}
