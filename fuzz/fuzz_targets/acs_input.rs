@@ -17,7 +17,7 @@ static TRUST: LazyLock<(SpUrls, Trust)> = LazyLock::new(|| {
     let pem = include_str!("../../certs/test/idp-cert.pem");
     let cert = certificates::parse(pem).expect("test certificate");
     let trust = Trust {
-        idp_entity_id: "https://sts.windows.net/0c9e5fd0-6a8a-4d1f-9d56-3a0b1f1d2e3f/".into(),
+        idp_entity_id: "https://sts.windows.net/7f3c1a52-0b8e-4d7a-9f41-2c6d8e9a1b03/".into(),
         valid: vec![cert.der],
         expired: Vec::new(),
         skew: chrono::Duration::seconds(180),

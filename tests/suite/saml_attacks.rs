@@ -546,3 +546,47 @@ async fn an_encoding_other_than_utf8_is_refused_before_parsing() {
     );
     assert_eq!(sso.post(&fine).await.status(), 303);
 }
+
+/// The ACS fuzz target's seeds are validly signed responses, so its mutations reach samael's
+/// signature verification instead of stopping at the first guard. Their issue instant is fixed, so
+/// samael's response-age check (after the signature) refuses them as expired, always the same way.
+#[test]
+fn the_fuzz_seeds_pass_every_check_up_to_and_through_the_signature() {
+    use gatehouse::auth::journal::Attempt;
+    use gatehouse::saml::failure::Failure;
+    use gatehouse::saml::{acs, sp::SpUrls, verify::Trust};
+    let trust = Trust {
+        idp_entity_id: test_idp::entity_id(test_idp::TENANT),
+        valid: vec![crate::saml::cert(&Key::active()).der],
+        expired: Vec::new(),
+        skew: Duration::seconds(180),
+    };
+    let sp = SpUrls::new("http://127.0.0.1", "acme");
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/corpus/acs_input");
+    let check =
+        |xml: &str| acs::check(&test_idp::encode(xml), &sp, &trust, &mut Attempt::default());
+    for seed in [
+        "assertion",
+        "response",
+        "both",
+        "sp-initiated",
+        "declared-utf8",
+    ] {
+        let xml = std::fs::read_to_string(format!("{dir}/signed-{seed}.xml")).expect("seed");
+        let checked = check(&xml);
+        assert!(
+            matches!(checked, Err(Failure::Expired(_))),
+            "{seed}: {checked:?}"
+        );
+        let tampered = xml.replace(">ann@acme.com<", ">ann@acme.con<");
+        assert_ne!(tampered, xml);
+        let checked = check(&tampered);
+        assert!(
+            matches!(checked, Err(Failure::InvalidSignature)),
+            "{seed} tampered: {checked:?}"
+        );
+    }
+    let utf7 = std::fs::read_to_string(format!("{dir}/signed-declared-utf7.xml")).expect("seed");
+    let refused = check(&utf7);
+    assert!(matches!(refused, Err(Failure::Encoding(_))), "{refused:?}");
+}
