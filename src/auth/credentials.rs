@@ -5,8 +5,8 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::tokens;
-use crate::db::DbConnection;
 use crate::db::schema::{credentials, login_failures as f, password_links as links, sessions as s};
+use crate::db::{self, DbConnection};
 use crate::directory::employees::Employee;
 use crate::directory::history::{self, Action, Actor, Change};
 use crate::directory::{Result, clock};
@@ -123,53 +123,71 @@ pub fn link_holder(conn: &mut DbConnection, secret: &str) -> Result<Option<(Stri
         .map(|(a, e, _)| (a, e)))
 }
 
-/// Whether sign-ins for this login are locked right now.
-pub fn locked(conn: &mut DbConnection, account_id: &str, login_key: &str) -> Result<bool> {
+/// Whether sign-ins under this counter key are locked right now.
+pub fn locked(conn: &mut DbConnection, account_id: &str, counter: &str) -> Result<bool> {
     let until: Option<Option<NaiveDateTime>> = f::table
-        .find((account_id, login_key))
+        .find((account_id, counter))
         .select(f::locked_until)
         .first(conn)
         .optional()?;
     Ok(until.flatten().is_some_and(|until| until > clock::now()))
 }
 
-/// Counts a failure; returns the end of a lockout if this failure started one.
+/// Counts a failure; returns the end of a lockout if this failure started one. While a lockout
+/// is in force nothing changes: a refused attempt neither shortens nor clears it.
+///
+/// No read-then-write: the row is created if missing (in a savepoint: a parallel first
+/// failure's row is no error, so every failure counts), then incremented in one UPDATE that also skips a locked row. That
+/// UPDATE holds the row until commit, so the lockout decision below sees every failure once.
 pub fn record_failure(
     conn: &mut DbConnection,
     account_id: &str,
-    login_key: &str,
+    counter: &str,
 ) -> Result<Option<NaiveDateTime>> {
     let now = clock::now();
-    let row: Option<(i32, i32)> = f::table
-        .find((account_id, login_key))
+    let key = (account_id, counter);
+    db::insert_unless_present(conn, |c| {
+        diesel::insert_into(f::table)
+            .values((
+                f::account_id.eq(account_id),
+                f::login_key.eq(counter),
+                f::failures.eq(0),
+                f::lockouts.eq(0),
+                f::locked_until.eq(None::<NaiveDateTime>),
+                f::last_failure_at.eq(now),
+            ))
+            .execute(c)
+    })?;
+    let counted = diesel::update(
+        f::table
+            .find(key)
+            .filter(f::locked_until.is_null().or(f::locked_until.le(now))),
+    )
+    .set((f::failures.eq(f::failures + 1), f::last_failure_at.eq(now)))
+    .execute(conn)?;
+    if counted == 0 {
+        return Ok(None);
+    }
+    let (failures, lockouts): (i32, i32) = f::table
+        .find(key)
         .select((f::failures, f::lockouts))
-        .first(conn)
-        .optional()?;
-    let (failures, lockouts) = row.unwrap_or((0, 0));
-    let failures = failures + 1;
-    let (failures, lockouts, until) = match failures >= FAILURES_BEFORE_LOCKOUT {
-        true => {
-            let factor = 1i32 << lockouts.min(10);
-            let length = (FIRST_LOCKOUT * factor).min(Duration::days(1));
-            (0, lockouts + 1, Some(now + length))
-        }
-        false => (failures, lockouts, None),
-    };
-    diesel::delete(f::table.find((account_id, login_key))).execute(conn)?;
-    diesel::insert_into(f::table)
-        .values((
-            f::account_id.eq(account_id),
-            f::login_key.eq(login_key),
-            f::failures.eq(failures),
-            f::lockouts.eq(lockouts),
-            f::locked_until.eq(until),
-            f::last_failure_at.eq(now),
+        .first(conn)?;
+    if failures < FAILURES_BEFORE_LOCKOUT {
+        return Ok(None);
+    }
+    let factor = 1i32 << lockouts.min(10);
+    let until = now + (FIRST_LOCKOUT * factor).min(Duration::days(1));
+    diesel::update(f::table.find(key))
+        .set((
+            f::failures.eq(0),
+            f::lockouts.eq(f::lockouts + 1),
+            f::locked_until.eq(Some(until)),
         ))
         .execute(conn)?;
-    Ok(until)
+    Ok(Some(until))
 }
 
-pub fn clear_failures(conn: &mut DbConnection, account_id: &str, login_key: &str) -> Result<()> {
-    diesel::delete(f::table.find((account_id, login_key))).execute(conn)?;
+pub fn clear_failures(conn: &mut DbConnection, account_id: &str, counter: &str) -> Result<()> {
+    diesel::delete(f::table.find((account_id, counter))).execute(conn)?;
     Ok(())
 }

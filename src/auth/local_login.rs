@@ -21,8 +21,21 @@ pub struct Attempt {
     pub login_key: String,
 }
 
+/// The failure counter of a login: the person's own when the login names one, so their login
+/// name and their email share one counter; else the login as typed (folded).
+fn counter_key(person: Option<&Employee>, login_key: &str) -> String {
+    match person {
+        Some(person) => format!("employee:{}", person.id),
+        None => login_key.to_owned(),
+    }
+}
+
 impl Attempt {
     /// The hash to check, or none when the answer is "wrong" whatever the password.
+    pub fn counter(&self) -> String {
+        counter_key(self.person.as_ref(), &self.login_key)
+    }
+
     pub fn checkable_hash(&self) -> Option<&str> {
         match (&self.person, self.locked) {
             (Some(person), false) if person.active => self.hash.as_deref(),
@@ -64,7 +77,7 @@ pub fn look_up(conn: &mut DbConnection, slug: &str, login: &str) -> Result<Attem
         Some(person) => credentials::hash_of(conn, &person.id)?,
         None => None,
     };
-    let locked = credentials::locked(conn, &account.id, &login_key)?;
+    let locked = credentials::locked(conn, &account.id, &counter_key(person.as_ref(), &login_key))?;
     Ok(Attempt {
         account: Some(account),
         person,
@@ -124,7 +137,7 @@ pub fn succeed(
     if let Some(fresh) = fresh_hash {
         credentials::rehash(conn, &person.id, fresh)?;
     }
-    credentials::clear_failures(conn, &account.id, &attempt.login_key)?;
+    credentials::clear_failures(conn, &account.id, &attempt.counter())?;
     let session = sessions::create(conn, &account.id, &person.id)?;
     let detail = format!("{} signed in with a password", person.user_name);
     journal::record(
@@ -158,7 +171,13 @@ pub fn fail(conn: &mut DbConnection, attempt: &Attempt) -> Result<()> {
         ),
         _ => ("wrong_password", "The password did not match."),
     };
-    if let Some(until) = credentials::record_failure(conn, &account.id, &attempt.login_key)?
+    // An attempt refused because of a lockout is not counted: counting it must not touch the
+    // lockout (record_failure also re-checks, for a lockout that began after the look-up).
+    let lockout = match attempt.locked {
+        true => None,
+        false => credentials::record_failure(conn, &account.id, &attempt.counter())?,
+    };
+    if let Some(until) = lockout
         && let Some(person) = &attempt.person
     {
         let change = Change::new("locked_until", None, Some(until.to_string()));

@@ -162,3 +162,17 @@ pub fn is_unique_violation(error: &diesel::result::Error) -> bool {
         diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
     )
 }
+
+/// Runs one insert inside a savepoint and answers whether it inserted: a unique violation
+/// (the row is already there, or a parallel writer just committed it) rolls back only the
+/// savepoint, so the surrounding transaction goes on. Both stores, no backend-specific upsert.
+pub fn insert_unless_present(
+    conn: &mut DbConnection,
+    insert: impl FnOnce(&mut DbConnection) -> QueryResult<usize>,
+) -> QueryResult<bool> {
+    match conn.transaction(|c| insert(c)) {
+        Ok(inserted) => Ok(inserted > 0),
+        Err(e) if is_unique_violation(&e) => Ok(false),
+        Err(e) => Err(e),
+    }
+}

@@ -651,3 +651,109 @@ async fn forms_without_the_token_or_from_another_site_are_refused() {
         "a forged logout changes nothing"
     );
 }
+
+fn lockout_of(local: &Local, counter: &str) -> Option<chrono::NaiveDateTime> {
+    use gatehouse::db::schema::login_failures as f;
+    f::table
+        .find((&local.account.id, counter))
+        .select(f::locked_until)
+        .first::<Option<chrono::NaiveDateTime>>(&mut local.app.db.conn().expect("conn"))
+        .optional()
+        .expect("query")
+        .flatten()
+}
+
+/// The login name and the email count against one lockout, and attempts refused during it
+/// (20 at once, then 20 one after another) neither end nor shorten it.
+#[actix_web::test]
+async fn a_lockout_holds_against_parallel_and_serial_attempts_and_is_shared_by_name_and_email() {
+    let local = local_app().await;
+    let mut profile = person("ann@acme.com");
+    profile.email = "ann.lee@acme.com".into();
+    let ann = local
+        .app
+        .write(|c| lifecycle::create(c, &local.account.id, profile, &csv()))
+        .expect("ann");
+    let token = local.link_for("ann@acme.com");
+    local.set_password(&local.app.client, &token, GOOD).await;
+    for login in [
+        "ann@acme.com",
+        "ANN.LEE@acme.com",
+        "ann@acme.com",
+        "ann.lee@acme.com",
+    ] {
+        assert_eq!(local.login(&local.app.client, login, "wrong!").await.0, 401);
+    }
+    let counter = format!("employee:{}", ann.id);
+    assert_eq!(
+        lockout_of(&local, &counter),
+        None,
+        "four failures do not lock"
+    );
+    local
+        .login(&local.app.client, "ann.lee@acme.com", "wrong!")
+        .await;
+    let until = lockout_of(&local, &counter).expect("the fifth failure locks");
+
+    let parallel = (0..20).map(|i| {
+        let browser = local.app.new_browser();
+        let login = if i % 2 == 0 {
+            "ann@acme.com"
+        } else {
+            "ann.lee@acme.com"
+        };
+        let local = &local;
+        async move { local.login(&browser, login, "wrong!").await.0 }
+    });
+    let statuses = futures_util::future::join_all(parallel).await;
+    assert!(statuses.iter().all(|s| *s == 401), "{statuses:?}");
+    for _ in 0..20 {
+        assert_eq!(
+            local
+                .login(&local.app.client, "ann@acme.com", "wrong!")
+                .await
+                .0,
+            401
+        );
+    }
+    assert_eq!(lockout_of(&local, &counter), Some(until), "unchanged");
+    assert_eq!(
+        local.login(&local.app.client, "ann@acme.com", GOOD).await.0,
+        401,
+        "the right password is refused while locked"
+    );
+    let lockouts = history::of_employee(
+        &mut local.app.db.conn().expect("conn"),
+        &local.account.id,
+        &ann.id,
+    )
+    .expect("history")
+    .into_iter()
+    .filter(|e| e.action == "locked_out")
+    .count();
+    assert_eq!(lockouts, 1);
+}
+
+/// Parallel first failures of a new counter are all counted (on PostgreSQL they used to collide
+/// on the primary key and vanish as errors).
+#[actix_web::test]
+async fn parallel_failures_are_all_counted() {
+    let local = local_app().await;
+    let ann = local.add("ann@acme.com");
+    let token = local.link_for("ann@acme.com");
+    local.set_password(&local.app.client, &token, GOOD).await;
+    let parallel = (0..4).map(|_| {
+        let browser = local.app.new_browser();
+        let local = &local;
+        async move { local.login(&browser, "ann@acme.com", "wrong!").await.0 }
+    });
+    let statuses = futures_util::future::join_all(parallel).await;
+    assert!(statuses.iter().all(|s| *s == 401), "{statuses:?}");
+    use gatehouse::db::schema::login_failures as f;
+    let failures: i32 = f::table
+        .find((&local.account.id, format!("employee:{}", ann.id)))
+        .select(f::failures)
+        .first(&mut local.app.db.conn().expect("conn"))
+        .expect("counter");
+    assert_eq!(failures, 4);
+}
