@@ -57,6 +57,13 @@ impl Attempt {
     }
 }
 
+/// The company's slug when it signs people in with Microsoft (for the sign-in page's button).
+pub fn sso_account(conn: &mut DbConnection, slug: &str) -> Result<Option<String>> {
+    Ok(accounts::find_by_slug(conn, slug.trim())?
+        .filter(|a| a.sso_enabled)
+        .map(|a| a.slug))
+}
+
 /// Finds the person by login name or work email in the named account.
 pub fn look_up(conn: &mut DbConnection, slug: &str, login: &str) -> Result<Attempt> {
     let login_key = keys::normalise(login);
@@ -106,7 +113,7 @@ fn outcome(success: bool, reason: &str, detail: String, hint: &str) -> Outcome {
     }
 }
 
-/// A federated person was sent to Microsoft.
+/// A federated person who knew their old password was sent to Microsoft.
 pub fn record_sso_redirect(conn: &mut DbConnection, attempt: &Attempt) -> Result<()> {
     if let Some(account) = &attempt.account {
         let detail = format!("{} is federated and SSO is on", attempt.login_key);
@@ -165,6 +172,10 @@ pub fn fail(conn: &mut DbConnection, attempt: &Attempt) -> Result<()> {
             "Too many wrong passwords: the login is locked for a while.",
         ),
         (Some(p), _, _) if !p.active => ("inactive", "The person is deactivated."),
+        (Some(_), _, _) if attempt.sso_slug().is_some() => (
+            "use_sso",
+            "The person is federated and SSO is on: they sign in with Microsoft, not a password.",
+        ),
         (Some(_), _, None) => (
             "no_password",
             "The person has no local password yet: send a password-setup link.",

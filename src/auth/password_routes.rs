@@ -74,11 +74,15 @@ pub fn forged() -> HttpResponse {
     )
 }
 
+/// The sign-in form. `sso_slug` is the named company when it signs people in with Microsoft: a
+/// fact about the company, shown alike to everyone, never about the person.
+#[allow(clippy::too_many_arguments)]
 fn login_page(
     request: &HttpRequest,
     secure: bool,
     status: StatusCode,
     account: &str,
+    sso_slug: Option<&str>,
     login_name: &str,
     next: &str,
     message: Option<(&str, &str)>,
@@ -92,6 +96,7 @@ fn login_page(
             crate::web::urlencode(account)
         ),
     );
+    context.insert("sso_url", &sso_slug.map(|slug| microsoft_url(slug, next)));
     context.insert("login", login_name);
     context.insert("next", next);
     context.insert("message", &message.map(|m| m.0));
@@ -99,23 +104,37 @@ fn login_page(
     form_page(request, secure, status, "login.html", context)
 }
 
+fn microsoft_url(slug: &str, next: &str) -> String {
+    format!(
+        "/saml/{}/login?RelayState={}",
+        crate::web::urlencode(slug),
+        crate::web::urlencode(next)
+    )
+}
+
 #[get("/login")]
 pub async fn login_form(
     request: HttpRequest,
     query: web::Query<LoginQuery>,
+    db: web::Data<Db>,
     settings: web::Data<Settings>,
-) -> HttpResponse {
+) -> Result<HttpResponse, HttpError> {
     let query = query.into_inner();
     let next = query.next.as_deref().and_then(local_path).unwrap_or("/");
-    login_page(
+    let account = query.account.clone().unwrap_or_default();
+    let sso_slug = db
+        .run(move |conn| local_login::sso_account(conn, &account))
+        .await?;
+    Ok(login_page(
         &request,
         settings.is_https(),
         StatusCode::OK,
         query.account.as_deref().unwrap_or_default(),
+        sso_slug.as_deref(),
         "",
         next,
         None,
-    )
+    ))
 }
 
 #[derive(Deserialize)]
@@ -152,6 +171,7 @@ pub async fn login(
             secure,
             StatusCode::TOO_MANY_REQUESTS,
             &form.account,
+            None,
             &form.login,
             &next,
             Some((
@@ -161,24 +181,16 @@ pub async fn login(
         ));
     }
     let (slug, login) = (form.account.clone(), form.login.clone());
+    let company_sso = |attempt: &Attempt| {
+        attempt
+            .account
+            .as_ref()
+            .filter(|a| a.sso_enabled)
+            .map(|a| a.slug.clone())
+    };
     let attempt: Attempt = db
         .run(move |conn| local_login::look_up(conn, &slug, &login))
         .await?;
-    if let Some(slug) = attempt.sso_slug().map(str::to_owned) {
-        let noted = attempt.clone();
-        db.run(move |conn| db::write(conn, |c| local_login::record_sso_redirect(c, &noted)))
-            .await?;
-        let url = format!(
-            "/saml/{slug}/login?RelayState={}",
-            crate::web::urlencode(&next)
-        );
-        return Ok(pages::notice(
-            StatusCode::OK,
-            "Sign in with Microsoft",
-            "Your company signs you in with your Microsoft account.",
-            Some((&url, "Sign in with Microsoft")),
-        ));
-    }
     let password = form.password;
     let stored = attempt.checkable_hash().map(str::to_owned);
     let verdict = hashing
@@ -203,6 +215,7 @@ pub async fn login(
             secure,
             StatusCode::SERVICE_UNAVAILABLE,
             &form.account,
+            company_sso(&attempt).as_deref(),
             &form.login,
             &next,
             Some((
@@ -211,6 +224,21 @@ pub async fn login(
             )),
         ));
     };
+    // A federated person is sent to Microsoft only once the password was right: before that,
+    // every refusal looks the same, so a stranger cannot tell a federated name from a wrong one.
+    if verdict.0
+        && let Some(slug) = attempt.sso_slug().map(str::to_owned)
+    {
+        let noted = attempt.clone();
+        db.run(move |conn| db::write(conn, |c| local_login::record_sso_redirect(c, &noted)))
+            .await?;
+        return Ok(pages::notice(
+            StatusCode::OK,
+            "Sign in with Microsoft",
+            "Your company signs you in with your Microsoft account.",
+            Some((&microsoft_url(&slug, &next), "Sign in with Microsoft")),
+        ));
+    }
     let previous = session_cookie::secret_of(&request);
     let outcome = attempt.clone();
     let session = db
@@ -233,6 +261,7 @@ pub async fn login(
             secure,
             StatusCode::UNAUTHORIZED,
             &form.account,
+            company_sso(&attempt).as_deref(),
             &form.login,
             &next,
             Some((WRONG, "error")),

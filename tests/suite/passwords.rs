@@ -757,3 +757,66 @@ async fn parallel_failures_are_all_counted() {
         .expect("counter");
     assert_eq!(failures, 4);
 }
+
+/// Until the password is right, a federated name gets exactly the answer an unknown name gets:
+/// the sign-in page never confirms to a stranger that a name exists or is federated. The page
+/// offers "Sign in with Microsoft" to everyone, because the company (not the person) uses it.
+#[actix_web::test]
+async fn a_federated_name_is_not_confirmed_to_someone_without_its_password() {
+    let local = local_app().await;
+    local.app.provision(&local.account.id, "ann@acme.com");
+    let bob = local.add("bob@acme.com");
+    let token = local.link_for("bob@acme.com");
+    local.set_password(&local.app.client, &token, GOOD).await;
+    crate::saml::trust(
+        &local.app,
+        &local.account,
+        &[crate::saml::cert(&crate::test_idp::Key::active())],
+    );
+    local.app.sso(
+        &local.account.id,
+        SsoChange {
+            enabled: Some(true),
+            ..Default::default()
+        },
+    );
+    let answer = |login: &'static str| {
+        let local = &local;
+        async move {
+            let browser = local.app.new_browser();
+            let (status, _, page) = local.login(&browser, login, "any guess at all").await;
+            let page = page.replace(login, "LOGIN");
+            let token_at = page.find("name=\"csrf\" value=\"").expect("csrf field");
+            let token_end = page[token_at + 19..].find('"').expect("end") + token_at + 19;
+            (
+                status,
+                format!("{}{}", &page[..token_at], &page[token_end..]),
+            )
+        }
+    };
+    let federated = answer("ann@acme.com").await;
+    let unknown = answer("nobody@acme.com").await;
+    let wrong = answer("bob@acme.com").await;
+    assert_eq!(federated.0, 401);
+    assert_eq!(federated, unknown, "federated and unknown names look alike");
+    assert_eq!(federated, wrong, "and alike a wrong password");
+    assert!(
+        federated
+            .1
+            .replace("&#x2F;", "/")
+            .contains(r#"href="/saml/acme/login?RelayState=%2Fafter""#),
+        "the company's Microsoft sign-in is offered to everyone"
+    );
+    let journal = gatehouse::auth::journal::recent(
+        &mut local.app.db.conn().expect("conn"),
+        &local.account.id,
+        3,
+    )
+    .expect("journal");
+    let reasons: Vec<&str> = journal.iter().map(|e| e.reason.as_str()).collect();
+    assert!(
+        reasons.contains(&"use_sso"),
+        "the admin still learns why: {reasons:?}"
+    );
+    assert!(!bob.federated);
+}
