@@ -81,9 +81,9 @@ fn serve(listener: TcpListener, db: Db, settings: Settings) -> Result<Server, Er
     let https = settings.is_https();
     let log_writer =
         actix_web::web::Data::new(crate::scim::log_writer::LogWriter::start(db.clone()));
-    let limiter = actix_web::web::Data::new(
-        crate::auth::password_routes::LoginLimiter::per_minute(settings.login_rate_per_minute),
-    );
+    let limiter = actix_web::web::Data::new(crate::auth::login_limiter::LoginLimiter::per_minute(
+        settings.login_rate_per_minute,
+    ));
     let hashing = actix_web::web::Data::new(crate::auth::hashing::Hashing::new(
         settings.password_hashing,
     ));

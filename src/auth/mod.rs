@@ -6,6 +6,7 @@ pub mod csrf;
 pub mod hashing;
 pub mod journal;
 pub mod local_login;
+pub mod login_limiter;
 pub mod mail_sender;
 pub mod outbox;
 pub mod password_routes;

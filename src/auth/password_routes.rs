@@ -1,17 +1,14 @@
 //! HTTP for local passwords: the sign-in page, the one-time link page, "forgot password".
 
-use std::net::IpAddr;
-use std::num::NonZeroU32;
-
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use serde::Deserialize;
 use tera::Context;
 
 use super::credentials::{self, LinkPurpose};
 use super::hashing::Hashing;
 use super::local_login::{self, Attempt};
+use super::login_limiter::LoginLimiter;
 use super::passwords::{self, Verified};
 use super::{csrf, outbox, session_cookie};
 use crate::config::Settings;
@@ -22,22 +19,6 @@ use crate::directory::history::{Actor, Source};
 use crate::error::HttpError;
 use crate::saml::authn_request::local_path;
 use crate::web::pages;
-
-/// Attempts per IP, in memory (each instance limits what reaches it; lockouts per login live in
-/// the store and hold across instances).
-pub struct LoginLimiter(DefaultKeyedRateLimiter<IpAddr>);
-
-impl LoginLimiter {
-    pub fn per_minute(rate: u32) -> LoginLimiter {
-        let rate = NonZeroU32::new(rate).unwrap_or(NonZeroU32::MIN);
-        LoginLimiter(RateLimiter::keyed(Quota::per_minute(rate)))
-    }
-
-    fn allows(&self, request: &HttpRequest, trusted_proxies: &[IpAddr]) -> bool {
-        let ip = crate::web::client_ip::of(request, trusted_proxies);
-        self.0.check_key(&ip).is_ok()
-    }
-}
 
 #[derive(Deserialize, Default)]
 pub struct LoginQuery {

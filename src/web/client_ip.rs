@@ -15,18 +15,33 @@ pub fn of(request: &HttpRequest, trusted: &[IpAddr]) -> IpAddr {
     if !trusted.contains(&peer) {
         return peer;
     }
-    let forwarded: Vec<IpAddr> = request
+    // From the right: each hop was written by the proxy to its right. A hop that does not parse
+    // ends what can be believed; the last address known is then the trusted proxy that wrote it.
+    let hops: Vec<&str> = request
         .headers()
         .get_all("x-forwarded-for")
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .filter_map(|hop| hop.trim().parse().ok())
+        .map(str::trim)
         .collect();
-    forwarded
-        .into_iter()
-        .rev()
-        .find(|hop| !trusted.contains(hop))
-        .unwrap_or(peer)
+    let mut client = peer;
+    for hop in hops.into_iter().rev() {
+        let Some(ip) = parse_hop(hop) else {
+            return client;
+        };
+        client = ip;
+        if !trusted.contains(&ip) {
+            return ip;
+        }
+    }
+    client
+}
+
+/// An address, or an address with a port as some proxies write it (`1.2.3.4:5`, `[::1]:5`).
+fn parse_hop(hop: &str) -> Option<IpAddr> {
+    hop.parse::<IpAddr>()
+        .ok()
+        .or_else(|| hop.parse::<std::net::SocketAddr>().ok().map(|a| a.ip()))
 }
 
 #[cfg(test)]
@@ -60,5 +75,32 @@ mod tests {
             .insert_header(("X-Forwarded-For", "1.2.3.4"))
             .to_http_request();
         assert_eq!(of(&direct, &[proxy]), ip("198.51.100.9"));
+    }
+
+    #[test]
+    fn a_hop_that_does_not_parse_ends_the_trusted_chain() {
+        let (edge, inner) = (ip("10.0.0.5"), ip("10.0.0.6"));
+        let request = |header: &str| {
+            TestRequest::default()
+                .peer_addr("10.0.0.5:40000".parse().expect("addr"))
+                .insert_header(("X-Forwarded-For", header.to_owned()))
+                .to_http_request()
+        };
+        // Skipping the garbage would have believed the client's own 1.2.3.4.
+        assert_eq!(of(&request("1.2.3.4, garbage"), &[edge]), edge);
+        assert_eq!(
+            of(&request("1.2.3.4, unknown, 10.0.0.6"), &[edge, inner]),
+            inner
+        );
+        assert_eq!(of(&request("1.2.3.4,"), &[edge]), edge, "an empty hop");
+        assert_eq!(
+            of(&request("203.0.113.7:51234"), &[edge]),
+            ip("203.0.113.7"),
+            "a port is not garbage"
+        );
+        assert_eq!(
+            of(&request("[2001:db8::7]:443"), &[edge]),
+            ip("2001:db8::7")
+        );
     }
 }

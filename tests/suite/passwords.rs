@@ -820,3 +820,47 @@ async fn a_federated_name_is_not_confirmed_to_someone_without_its_password() {
     );
     assert!(!bob.federated);
 }
+
+/// Behind a trusted proxy, IPv6 clients are limited per /64: a host cannot rotate through the
+/// addresses of its own block to get more attempts.
+#[actix_web::test]
+async fn ipv6_clients_behind_a_trusted_proxy_are_limited_per_64() {
+    let app = spawn_app_with(|s| {
+        s.login_rate_per_minute = 2;
+        s.trusted_proxies = vec!["127.0.0.1".parse().expect("ip")];
+    })
+    .await;
+    app.write(|c| accounts::create(c, "acme", "Acme"))
+        .expect("account");
+    let csrf = form_token(&app.client, &app.address, "/login").await;
+    let attempt = |from: &'static str| {
+        let app = &app;
+        let csrf = csrf.clone();
+        async move {
+            app.client
+                .post(format!("{}/login", app.address))
+                .header("X-Forwarded-For", from)
+                .form(&[
+                    ("account", "acme"),
+                    ("login", "x@acme.com"),
+                    ("password", "whatever it is"),
+                    ("csrf", csrf.as_str()),
+                ])
+                .send()
+                .await
+                .expect("login")
+                .status()
+                .as_u16()
+        }
+    };
+    let mut statuses = Vec::new();
+    for from in [
+        "2001:db8:7:1::1",
+        "2001:db8:7:1::2",
+        "2001:db8:7:1:abcd::3",
+        "2001:db8:7:2::1",
+    ] {
+        statuses.push(attempt(from).await);
+    }
+    assert_eq!(statuses, [401, 401, 429, 401]);
+}
