@@ -213,22 +213,35 @@ fn bounded(
     }
 }
 
+/// Checks the public URL and writes it one way: scheme and host lower-cased, no default port,
+/// no trailing slash. Browsers send Origin that way, and every URL we hand out is built from it.
 fn parse_public_url(value: &str) -> Result<String, ConfigError> {
     let invalid = |message: &str| ConfigError::Invalid {
         name: "GATEHOUSE_PUBLIC_URL",
         message: format!("{value:?} {message}"),
     };
-    let rest = value
-        .strip_prefix("https://")
-        .or_else(|| value.strip_prefix("http://"))
-        .ok_or_else(|| invalid("must start with https:// (or http:// for local trials)"))?;
-    let host = rest.split('/').next().unwrap_or_default();
-    if host.is_empty() || rest.contains(['?', '#', ' ']) {
+    let lower = value.to_ascii_lowercase();
+    let (scheme, default_port) = match () {
+        _ if lower.starts_with("https://") => ("https", ":443"),
+        _ if lower.starts_with("http://") => ("http", ":80"),
+        _ => {
+            return Err(invalid(
+                "must start with https:// (or http:// for local trials)",
+            ));
+        }
+    };
+    let rest = &value[scheme.len() + 3..];
+    let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    if host.is_empty() || rest.contains(['?', '#', ' ']) || host.contains('@') {
         return Err(invalid(
             "must be a plain URL such as https://gatehouse.example.com",
         ));
     }
-    Ok(value.trim_end_matches('/').to_owned())
+    let host = host.to_ascii_lowercase();
+    let host = host.strip_suffix(default_port).unwrap_or(&host);
+    Ok(format!("{scheme}://{host}{path}")
+        .trim_end_matches('/')
+        .to_owned())
 }
 
 #[cfg(test)]
@@ -258,7 +271,25 @@ mod tests {
         let s = settings(&[("GATEHOUSE_PUBLIC_URL", "https://gh.example.com/")]).expect("valid");
         assert_eq!(s.public_url, "https://gh.example.com");
         assert!(s.is_https());
-        for bad in ["gh.example.com", "ftp://x", "https://", "https://x/?a=b"] {
+        for (given, normal) in [
+            ("https://GH.Example.com:443/", "https://gh.example.com"),
+            (
+                "HTTPS://gh.example.com:8443/Base",
+                "https://gh.example.com:8443/Base",
+            ),
+            ("http://127.0.0.1:80", "http://127.0.0.1"),
+            ("http://127.0.0.1:8080", "http://127.0.0.1:8080"),
+        ] {
+            let s = settings(&[("GATEHOUSE_PUBLIC_URL", given)]).expect("valid");
+            assert_eq!(s.public_url, normal, "{given}");
+        }
+        for bad in [
+            "gh.example.com",
+            "ftp://x",
+            "https://",
+            "https://x/?a=b",
+            "https://u@x",
+        ] {
             assert!(settings(&[("GATEHOUSE_PUBLIC_URL", bad)]).is_err(), "{bad}");
         }
     }

@@ -132,20 +132,17 @@ pub fn record_sso_redirect(conn: &mut DbConnection, attempt: &Attempt) -> Result
 pub fn succeed(
     conn: &mut DbConnection,
     attempt: &Attempt,
-    previous: Option<&str>,
+    here: &sessions::InBrowser,
     fresh_hash: Option<&str>,
 ) -> Result<Option<String>> {
     let (Some(account), Some(person)) = (&attempt.account, &attempt.person) else {
         return Ok(None);
     };
-    if let Some(previous) = previous {
-        sessions::revoke(conn, previous)?;
-    }
     if let Some(fresh) = fresh_hash {
         credentials::rehash(conn, &person.id, fresh)?;
     }
     credentials::clear_failures(conn, &account.id, &attempt.counter())?;
-    let session = sessions::create(conn, &account.id, &person.id)?;
+    let session = sessions::start(conn, &account.id, &person.id, here)?;
     let detail = format!("{} signed in with a password", person.user_name);
     journal::record(
         conn,

@@ -1,6 +1,8 @@
 //! Who is signed in: sessions in the store, the session cookie, and the journal of every
 //! sign-in attempt. Shared by SAML, local passwords and the admin pages.
 
+pub mod browser;
+pub mod cookies;
 pub mod credentials;
 pub mod csrf;
 pub mod hashing;

@@ -10,7 +10,7 @@ use super::hashing::Hashing;
 use super::local_login::{self, Attempt};
 use super::login_limiter::LoginLimiter;
 use super::passwords::{self, Verified};
-use super::{csrf, outbox, session_cookie};
+use super::{browser, csrf, outbox, session_cookie, sessions};
 use crate::config::Settings;
 use crate::db::{self, Db};
 use crate::directory::accounts;
@@ -220,21 +220,24 @@ pub async fn login(
             Some((&microsoft_url(&slug, &next), "Sign in with Microsoft")),
         ));
     }
-    let previous = session_cookie::secret_of(&request);
+    let (browser, browser_cookie) = browser::value_for(&request, browser::BROWSER, secure);
+    let here = sessions::InBrowser {
+        browser: Some(browser),
+        previous_session: session_cookie::secret_of(&request),
+    };
     let outcome = attempt.clone();
     let session = db
         .run(move |conn| {
             db::write(conn, |c| match verdict {
-                (true, fresh) => {
-                    local_login::succeed(c, &outcome, previous.as_deref(), fresh.as_deref())
-                }
+                (true, fresh) => local_login::succeed(c, &outcome, &here, fresh.as_deref()),
                 (false, _) => local_login::fail(c, &outcome).map(|()| None),
             })
         })
         .await?;
     Ok(match session {
         Some(session) => HttpResponse::SeeOther()
-            .cookie(session_cookie::issue(&session, settings.is_https()))
+            .cookie(session_cookie::issue(&session, secure))
+            .cookie(browser_cookie)
             .insert_header((header::LOCATION, next))
             .finish(),
         None => login_page(

@@ -30,6 +30,35 @@ pub fn create(conn: &mut DbConnection, account_id: &str, employee_id: &str) -> R
     Ok(secret)
 }
 
+/// Where a sign-in happens: the browser's `gatehouse_browser` value and the session cookie it
+/// sent, if any (a cross-site POST such as Entra's carries only the former, over https).
+#[derive(Debug, Clone, Default)]
+pub struct InBrowser {
+    pub browser: Option<String>,
+    pub previous_session: Option<String>,
+}
+
+/// Starts a session that replaces every earlier one in the same browser. Returns the secret.
+pub fn start(
+    conn: &mut DbConnection,
+    account_id: &str,
+    employee_id: &str,
+    here: &InBrowser,
+) -> Result<String> {
+    if let Some(previous) = &here.previous_session {
+        revoke(conn, previous)?;
+    }
+    let browser_hash = here.browser.as_deref().map(tokens::digest);
+    if let Some(hash) = &browser_hash {
+        diesel::delete(sessions::table.filter(sessions::browser_hash.eq(hash))).execute(conn)?;
+    }
+    let secret = create(conn, account_id, employee_id)?;
+    diesel::update(sessions::table.find(tokens::digest(&secret)))
+        .set(sessions::browser_hash.eq(browser_hash))
+        .execute(conn)?;
+    Ok(secret)
+}
+
 pub fn revoke(conn: &mut DbConnection, secret: &str) -> Result<()> {
     diesel::delete(sessions::table.find(tokens::digest(secret))).execute(conn)?;
     Ok(())

@@ -89,6 +89,7 @@ diesel::table! {
         created_at -> Timestamp,
         expires_at -> Timestamp,
         last_seen_at -> Nullable<Timestamp>,
+        browser_hash -> Nullable<Text>,
     }
 }
 
@@ -126,6 +127,7 @@ diesel::table! {
         relay_state -> Nullable<Text>,
         created_at -> Timestamp,
         expires_at -> Timestamp,
+        browser_hash -> Nullable<Text>,
     }
 }
 

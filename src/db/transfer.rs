@@ -181,6 +181,7 @@ tables! {
         created_at: NaiveDateTime,
         expires_at: NaiveDateTime,
         last_seen_at: Option<NaiveDateTime>,
+        browser_hash: Option<String>,
     }
     idp_certificates => IdpCertificatesRow {
         id: String,
@@ -200,6 +201,7 @@ tables! {
         relay_state: Option<String>,
         created_at: NaiveDateTime,
         expires_at: NaiveDateTime,
+        browser_hash: Option<String>,
     }
     saml_replay => SamlReplayRow {
         account_id: String,

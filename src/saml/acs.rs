@@ -10,7 +10,7 @@ use super::sp::SpUrls;
 use super::verify::{self, Trust};
 use super::{authn_request, guards, identity, pending};
 use crate::auth::journal::{self, Attempt, Outcome};
-use crate::auth::sessions;
+use crate::auth::{browser, sessions};
 use crate::db::{self, DbConnection};
 use crate::directory::accounts::{self, Account};
 use crate::directory::{DirectoryError, clock};
@@ -23,8 +23,10 @@ pub const MAX_FORM_BYTES: usize = 256 * 1024;
 pub struct Posted {
     pub saml_response: Option<String>,
     pub relay_state: Option<String>,
-    /// The browser's current session, replaced by the new one.
-    pub previous_session: Option<String>,
+    /// The browser's sign-in cookie: SP-initiated requests are bound to it.
+    pub signin: Option<String>,
+    /// The browser and its current session, replaced by the new one.
+    pub here: sessions::InBrowser,
     pub oversized: bool,
 }
 
@@ -169,8 +171,15 @@ fn sign_in(
         });
     let relay = db::write(conn, |c| -> Result<Option<String>, Failure> {
         let relay = match &request_id {
-            Some(id) => pending::take_request(c, &account.id, id)?
-                .ok_or_else(|| Failure::UnknownRequest(id.clone()))?,
+            Some(id) => {
+                let taken = pending::take_request(c, &account.id, id)?
+                    .ok_or_else(|| Failure::UnknownRequest(id.clone()))?;
+                match (&taken.browser_hash, &posted.signin) {
+                    (Some(bound), Some(cookie)) if *bound == browser::digest(cookie) => {}
+                    _ => return Err(Failure::OtherBrowser),
+                }
+                taken.relay_state
+            }
             None if !account.idp_initiated => return Err(Failure::IdpInitiatedDisabled),
             None => posted
                 .relay_state
@@ -194,10 +203,7 @@ fn sign_in(
             &name_id,
             object_id.as_deref(),
         )?;
-        if let Some(previous) = &posted.previous_session {
-            sessions::revoke(c, previous)?;
-        }
-        let session = sessions::create(c, &account.id, &person.id)?;
+        let session = sessions::start(c, &account.id, &person.id, &posted.here)?;
         Ok((person.id, session))
     })?;
     attempt.employee_id = Some(person_id);

@@ -74,6 +74,10 @@ pub enum Failure {
         "the response answers request {0:?}, which this account did not send, already used, or let expire"
     )]
     UnknownRequest(String),
+    #[error(
+        "the response answers a request that another browser started (or its sign-in cookie was lost)"
+    )]
+    OtherBrowser,
     #[error("IdP-initiated sign-in is turned off for this account")]
     IdpInitiatedDisabled,
     #[error("assertion {0:?} was already used")]
@@ -146,6 +150,7 @@ impl Failure {
             Failure::SignedAssertionMismatch => "signed_assertion_mismatch",
             Failure::InResponseToMismatch => "in_response_to_mismatch",
             Failure::UnknownRequest(_) => "unknown_request",
+            Failure::OtherBrowser => "other_browser",
             Failure::IdpInitiatedDisabled => "idp_initiated_disabled",
             Failure::Replay(_) => "replay",
             Failure::NoNameId => "no_name_id",
@@ -201,6 +206,10 @@ impl Failure {
             Failure::UnknownRequest(_) => "The sign-in took too long or was already completed: start again from \
                  the application or the My Apps tile."
                 .into(),
+            Failure::OtherBrowser => "The response came back to a browser that did not start this sign-in: a \
+                 forwarded sign-in, a browser that blocks this site's cookies, or a login-CSRF attempt. If it \
+                 keeps happening for one person, check that their browser accepts cookies from this site."
+                .into(),
             Failure::IdpInitiatedDisabled => "Sign-in from My Apps tiles and Entra's Test button needs \
                  IdP-initiated sign-in: turn it on for the account, or start from the application."
                 .into(),
@@ -253,6 +262,9 @@ impl Failure {
     /// What the person at the browser is told: plain words, no XML.
     pub fn public_message(&self) -> &'static str {
         match self {
+            Failure::OtherBrowser => {
+                "This sign-in was started in another browser or window, or your browser did not keep our cookie. Please start the sign-in again here."
+            }
             Failure::Replay(_) | Failure::UnknownRequest(_) | Failure::Expired(_) => {
                 "This sign-in link has already been used or has expired. Please start the sign-in again."
             }

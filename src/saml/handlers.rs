@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::acs::{AcsResult, MAX_FORM_BYTES, Posted, consume};
 use super::{authn_request, pending, sp};
-use crate::auth::session_cookie;
+use crate::auth::{browser, cookies, session_cookie, sessions};
 use crate::config::Settings;
 use crate::db::{self, Db};
 use crate::directory::accounts;
@@ -44,6 +44,7 @@ pub struct LoginQuery {
 
 #[get("/saml/{slug}/login")]
 pub async fn login(
+    request: HttpRequest,
     slug: web::Path<String>,
     query: web::Query<LoginQuery>,
     db: web::Data<Db>,
@@ -55,6 +56,9 @@ pub async fn login(
         .relay_state
         .filter(|r| authn_request::local_path(r).is_some());
     let public_url = settings.public_url.clone();
+    let (signin, signin_cookie) =
+        browser::value_for(&request, browser::SIGNIN, settings.is_https());
+    let signin_hash = browser::digest(&signin);
     let location = db
         .run(move |conn| {
             let account = accounts::by_slug(conn, &slug)?;
@@ -64,7 +68,7 @@ pub async fn login(
             let urls = sp::SpUrls::of(&public_url, &account);
             let id = authn_request::new_id();
             db::write(conn, |c| {
-                pending::remember_request(c, &account.id, &id, relay.as_deref())
+                pending::remember_request(c, &account.id, &id, relay.as_deref(), &signin_hash)
             })?;
             let request = authn_request::xml(&id, &urls, &sso_url);
             Ok::<_, HttpError>(Some(authn_request::redirect_url(
@@ -76,6 +80,7 @@ pub async fn login(
         .await?;
     Ok(match location {
         Some(location) => HttpResponse::Found()
+            .cookie(signin_cookie)
             .insert_header((header::LOCATION, location))
             .finish(),
         None => pages::error_page(
@@ -120,10 +125,16 @@ pub async fn acs(
             )));
         }
     };
+    let secure = settings.is_https();
+    let (browser_id, browser_cookie) = browser::value_for(&request, browser::BROWSER, secure);
     let posted = Posted {
         saml_response: form.saml_response,
         relay_state: form.relay_state,
-        previous_session: session_cookie::secret_of(&request),
+        signin: cookies::read(&request, browser::SIGNIN),
+        here: sessions::InBrowser {
+            browser: Some(browser_id),
+            previous_session: session_cookie::secret_of(&request),
+        },
         oversized,
     };
     let public_url = settings.public_url.clone();
@@ -133,7 +144,8 @@ pub async fn acs(
         .await?;
     Ok(match result {
         AcsResult::SignedIn { session, redirect } => HttpResponse::SeeOther()
-            .cookie(session_cookie::issue(&session, settings.is_https()))
+            .cookie(session_cookie::issue(&session, secure))
+            .cookie(browser_cookie)
             .insert_header((header::LOCATION, redirect))
             .finish(),
         AcsResult::Refused(failure) => {

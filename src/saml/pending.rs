@@ -11,11 +11,14 @@ use crate::directory::{Result, clock};
 /// How long a person may take at Entra's sign-in page (MFA included).
 pub const REQUEST_LIFETIME: Duration = Duration::minutes(15);
 
+/// `browser_hash` is the digest of the browser's sign-in cookie: only that browser may bring
+/// the answer back.
 pub fn remember_request(
     conn: &mut DbConnection,
     account_id: &str,
     request_id: &str,
     relay_state: Option<&str>,
+    browser_hash: &str,
 ) -> Result<()> {
     let now = clock::now();
     diesel::insert_into(saml_requests::table)
@@ -23,6 +26,7 @@ pub fn remember_request(
             saml_requests::id.eq(request_id),
             saml_requests::account_id.eq(account_id),
             saml_requests::relay_state.eq(relay_state),
+            saml_requests::browser_hash.eq(browser_hash),
             saml_requests::created_at.eq(now),
             saml_requests::expires_at.eq(now + REQUEST_LIFETIME),
         ))
@@ -30,24 +34,36 @@ pub fn remember_request(
     Ok(())
 }
 
-/// Takes a pending request of this account, once: `Some(relay_state)` if it was there and
-/// current, `None` otherwise (unknown, another account's, used, or expired).
+/// A pending request, taken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Taken {
+    pub relay_state: Option<String>,
+    pub browser_hash: Option<String>,
+}
+
+/// Takes a pending request of this account, once: `None` if it is unknown, another account's,
+/// used, or expired.
 pub fn take_request(
     conn: &mut DbConnection,
     account_id: &str,
     request_id: &str,
-) -> Result<Option<Option<String>>> {
+) -> Result<Option<Taken>> {
     let mine = saml_requests::table
         .filter(saml_requests::id.eq(request_id))
         .filter(saml_requests::account_id.eq(account_id))
         .filter(saml_requests::expires_at.gt(clock::now()));
-    let relay: Option<Option<String>> = mine
-        .select(saml_requests::relay_state)
+    let found: Option<(Option<String>, Option<String>)> = mine
+        .select((saml_requests::relay_state, saml_requests::browser_hash))
         .first(conn)
         .optional()?;
     // The delete decides between two instances racing for the same request.
     let taken = diesel::delete(mine).execute(conn)?;
-    Ok(relay.filter(|_| taken == 1))
+    Ok(found
+        .filter(|_| taken == 1)
+        .map(|(relay_state, browser_hash)| Taken {
+            relay_state,
+            browser_hash,
+        }))
 }
 
 /// Records an assertion id; false if it was already there (a replay).

@@ -61,8 +61,7 @@ fn signed_in(app: &TestApp, account: &Account, who: &Employee) -> reqwest::Clien
     let jar = reqwest::cookie::Jar::default();
     let url = app.address.parse::<reqwest::Url>().expect("url");
     jar.add_cookie_str(&format!("gatehouse_session={secret}; Path=/"), &url);
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
+    crate::helpers::browser_builder(&app.public_url)
         .cookie_provider(Arc::new(jar))
         .build()
         .expect("client")

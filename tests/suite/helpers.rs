@@ -65,6 +65,25 @@ pub struct TestApp {
     pub db: Db,
     pub client: reqwest::Client,
     pub store: TestStore,
+    pub public_url: String,
+}
+
+/// A client that behaves like a browser on our pages: no redirects followed, and the Origin
+/// header a browser sends with a form post from a page of `public_url`.
+pub fn browser_builder(public_url: &str) -> reqwest::ClientBuilder {
+    let after_scheme = public_url.find("://").map_or(0, |i| i + 3);
+    let origin = match public_url[after_scheme..].find('/') {
+        Some(slash) => &public_url[..after_scheme + slash],
+        None => public_url,
+    };
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::ORIGIN,
+        origin.parse().expect("origin header"),
+    );
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .default_headers(headers)
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -93,12 +112,12 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         trusted_proxies: Vec::new(),
     };
     adjust(&mut settings);
+    let public_url = settings.public_url.clone();
     let app = Application::build(settings).expect("application builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let db = app.db();
     actix_web::rt::spawn(app.run_until_stopped());
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
+    let client = browser_builder(&public_url)
         .cookie_store(true)
         .build()
         .expect("http client");
@@ -107,6 +126,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         db,
         client,
         store,
+        public_url,
     }
 }
 
@@ -146,8 +166,7 @@ impl TestApp {
 
     /// A second browser: its own cookie jar.
     pub fn new_browser(&self) -> reqwest::Client {
-        reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
+        browser_builder(&self.public_url)
             .cookie_store(true)
             .build()
             .expect("http client")

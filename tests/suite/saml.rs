@@ -778,3 +778,229 @@ async fn sp_initiated_sign_in_in_mail_mode() {
     );
     assert_eq!(sso.last_journal().flow, "sp");
 }
+
+/// The `name=value` of a Set-Cookie header of `response` whose name ends with `name`.
+fn set_cookie(response: &reqwest::Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.split('=').next().is_some_and(|n| n.ends_with(name)))
+        .map(str::to_owned)
+}
+
+fn pair(set_cookie: &str) -> String {
+    set_cookie.split(';').next().expect("pair").to_owned()
+}
+
+/// Login CSRF: an SP-initiated request belongs to the browser that started it. A response to it
+/// posted from another browser is refused; the browser that started it still signs in.
+#[actix_web::test]
+async fn an_answer_to_an_sp_initiated_request_signs_in_only_the_browser_that_started_it() {
+    let sso = sso_app().await;
+    let attacker = sso.app.new_browser();
+    let request_id = sso.start_login(&attacker, None).await;
+    let mut spec = sso.spec("ann@acme.com");
+    spec.in_response_to = Some(request_id);
+    let response = test_idp::response(&spec, &Key::active());
+    let victim = sso.app.new_browser();
+    let refused = sso.post_with(&victim, &response, None).await;
+    assert_eq!(refused.status(), 403);
+    assert_eq!(sso.last_journal().reason, "other_browser");
+    assert!(
+        sso.me(&victim).await.is_none(),
+        "no session in the victim's browser"
+    );
+    let page = refused.text().await.expect("page");
+    assert!(page.contains("start the sign-in again"), "{page}");
+    let own = sso.post_with(&attacker, &response, None).await;
+    assert_eq!(own.status(), 303, "{}", sso.last_journal().detail);
+}
+
+/// Entra's POST is cross-site, so a browser does not send the SameSite=Lax session cookie with
+/// it; the browser cookie (SameSite=None over https) tells which sessions to replace. Here the
+/// second sign-in carries only that cookie, as Chromium sends it.
+#[actix_web::test]
+async fn a_sign_in_without_the_session_cookie_still_replaces_the_browsers_earlier_session() {
+    let sso = sso_app().await;
+    let bob = sso.app.provision(&sso.account.id, "bob@acme.com");
+    let first = sso
+        .post_with(
+            &sso.app.new_browser(),
+            &test_idp::response(&sso.spec("ann@acme.com"), &Key::active()),
+            None,
+        )
+        .await;
+    assert_eq!(first.status(), 303);
+    let ann_session = pair(&set_cookie(&first, "gatehouse_session").expect("session"));
+    let browser = pair(&set_cookie(&first, "gatehouse_browser").expect("browser cookie"));
+    let mut spec = sso.spec("bob@acme.com");
+    spec.object_id = Some("1d1d1d1d-0000-4000-8000-000000000b0c".into());
+    let second = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+        .post(format!("{}/saml/acme/acs", sso.app.address))
+        .header("cookie", &browser)
+        .form(&[(
+            "SAMLResponse",
+            test_idp::encode(&test_idp::response(&spec, &Key::active())),
+        )])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(second.status(), 303);
+    assert_eq!(
+        pair(&set_cookie(&second, "gatehouse_browser").expect("renewed")),
+        browser,
+        "the same browser keeps its value"
+    );
+    let me = |cookie: String| {
+        let address = sso.app.address.clone();
+        async move {
+            reqwest::Client::new()
+                .get(format!("{address}/api/me"))
+                .header("cookie", cookie)
+                .send()
+                .await
+                .expect("me")
+        }
+    };
+    assert_eq!(me(ann_session).await.status(), 401, "Ann's session ended");
+    let bob_session = pair(&set_cookie(&second, "gatehouse_session").expect("session"));
+    let signed_in: Value = me(bob_session).await.json().await.expect("json");
+    assert_eq!(signed_in["user_id"], bob.id.as_str());
+}
+
+/// Over https every cookie is `__Host-` prefixed and the ones Entra's POST must bring back are
+/// SameSite=None; an unprefixed cookie (which a sibling subdomain could plant) is not ours.
+#[actix_web::test]
+async fn over_https_cookies_are_host_prefixed_and_planted_ones_are_ignored() {
+    let app = crate::helpers::spawn_app_at("https://gatehouse.example.com").await;
+    let account = app
+        .write(|c| accounts::create(c, "acme", "Acme"))
+        .expect("account");
+    trust(&app, &account, &[cert(&Key::active())]);
+    app.sso(
+        &account.id,
+        SsoChange {
+            enabled: Some(true),
+            ..SsoChange::default()
+        },
+    );
+    app.write(|c| lifecycle::provision(c, &account.id, person("ann@acme.com"), true, &scim()))
+        .expect("ann");
+    let plain = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let login = plain
+        .get(format!("{}/saml/acme/login", app.address))
+        .send()
+        .await
+        .expect("login");
+    let signin = set_cookie(&login, "gatehouse_signin").expect("sign-in cookie");
+    assert!(signin.starts_with("__Host-gatehouse_signin="), "{signin}");
+    for attribute in ["Secure", "HttpOnly", "SameSite=None", "Path=/"] {
+        assert!(signin.contains(attribute), "{attribute}: {signin}");
+    }
+    let spec = Spec::new("https://gatehouse.example.com/saml/acme", "ann@acme.com");
+    let acs = plain
+        .post(format!("{}/saml/acme/acs", app.address))
+        .form(&[(
+            "SAMLResponse",
+            test_idp::encode(&test_idp::response(&spec, &Key::active())),
+        )])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(acs.status(), 303);
+    let session = set_cookie(&acs, "gatehouse_session").expect("session");
+    assert!(
+        session.starts_with("__Host-gatehouse_session="),
+        "{session}"
+    );
+    assert!(
+        session.contains("Secure") && session.contains("SameSite=Lax"),
+        "{session}"
+    );
+    let browser = set_cookie(&acs, "gatehouse_browser").expect("browser");
+    assert!(
+        browser.starts_with("__Host-") && browser.contains("SameSite=None"),
+        "{browser}"
+    );
+
+    let value = pair(&session).split_once('=').expect("=").1.to_owned();
+    let me = |cookie: String| {
+        let address = app.address.clone();
+        async move {
+            reqwest::Client::new()
+                .get(format!("{address}/api/me"))
+                .header("cookie", cookie)
+                .send()
+                .await
+                .expect("me")
+                .status()
+        }
+    };
+    assert_eq!(me(format!("__Host-gatehouse_session={value}")).await, 200);
+    assert_eq!(
+        me(format!("gatehouse_session={value}")).await,
+        401,
+        "unprefixed"
+    );
+
+    let form = plain
+        .get(format!("{}/login", app.address))
+        .send()
+        .await
+        .expect("form");
+    let csrf = set_cookie(&form, "gatehouse_csrf").expect("csrf cookie");
+    assert!(csrf.starts_with("__Host-gatehouse_csrf=") && csrf.contains("SameSite=Strict"));
+    let token = pair(&csrf).split_once('=').expect("=").1.to_owned();
+    let post = |cookie: String, headers: Vec<(&'static str, &'static str)>| {
+        let (address, token, plain) = (app.address.clone(), token.clone(), plain.clone());
+        async move {
+            let mut request = plain
+                .post(format!("{address}/login"))
+                .header("cookie", cookie)
+                .form(&[
+                    ("account", "acme"),
+                    ("login", "nobody@acme.com"),
+                    ("password", "anything at all"),
+                    ("csrf", token.as_str()),
+                ]);
+            for (name, value) in headers {
+                request = request.header(name, value);
+            }
+            request.send().await.expect("post").status().as_u16()
+        }
+    };
+    let prefixed = format!("__Host-gatehouse_csrf={token}");
+    let origin = ("origin", "https://gatehouse.example.com");
+    assert_eq!(
+        post(prefixed.clone(), vec![origin]).await,
+        401,
+        "checked, then wrong"
+    );
+    assert_eq!(
+        post(prefixed.clone(), vec![("sec-fetch-site", "same-origin")]).await,
+        401,
+        "Sec-Fetch-Site proves the origin too"
+    );
+    assert_eq!(
+        post(prefixed.clone(), vec![]).await,
+        403,
+        "neither: refused"
+    );
+    assert_eq!(
+        post(prefixed, vec![("sec-fetch-site", "cross-site")]).await,
+        403
+    );
+    assert_eq!(
+        post(format!("gatehouse_csrf={token}"), vec![origin]).await,
+        403,
+        "a planted unprefixed token is not ours"
+    );
+}

@@ -1,0 +1,3 @@
+DROP INDEX sessions_browser;
+ALTER TABLE sessions DROP COLUMN browser_hash;
+ALTER TABLE saml_requests DROP COLUMN browser_hash;
