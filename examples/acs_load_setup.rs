@@ -1,7 +1,9 @@
 //! Prepares the login-isolation benchmark (scripts/login-flood.sh): account "acme" trusting the
 //! test IdP with SSO on, a provisioned person for SAML, a person with a local password for the
 //! flood, and N distinct signed responses (one per line, as form bodies) in OUTFILE.
-//! Usage: cargo run --release --example acs_load_setup -- DATABASE_URL PUBLIC_URL N OUTFILE
+//! With PREFILL, the store first gets that many login journal lines, replay entries and sessions
+//! (a store that has been in use for a while).
+//! Usage: cargo run --release --example acs_load_setup -- DATABASE_URL PUBLIC_URL N OUTFILE [PREFILL]
 
 #[path = "../tests/suite/test_idp.rs"]
 mod test_idp;
@@ -16,11 +18,49 @@ use gatehouse::directory::{accounts, lifecycle};
 use gatehouse::idp::{certificates, settings};
 use test_idp::{Key, Spec};
 
+/// `rows` journal lines, replay entries and sessions, as months of sign-ins leave them.
+fn fill(
+    c: &mut gatehouse::db::DbConnection,
+    account_id: &str,
+    ann: &str,
+    rows: usize,
+) -> gatehouse::directory::Result<()> {
+    use gatehouse::auth::journal::{self, Attempt, Outcome};
+    let until = gatehouse::directory::clock::now() + chrono::Duration::days(1);
+    for i in 0..rows {
+        let attempt = Attempt {
+            method: "saml",
+            flow: "idp",
+            name_id: Some(format!("person{i}@acme.com")),
+            employee_id: Some(ann.to_owned()),
+            assertion_id: Some(format!("_prefill{i}")),
+            ..Attempt::default()
+        };
+        let outcome = Outcome {
+            success: true,
+            reason: "signed_in".into(),
+            detail: format!("person{i}@acme.com signed in"),
+            hint: String::new(),
+        };
+        journal::record(c, account_id, &attempt, &outcome)?;
+        gatehouse::saml::pending::first_use(c, account_id, &format!("_prefill{i}"), until)?;
+        gatehouse::auth::sessions::create(c, account_id, ann)?;
+    }
+    Ok(())
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
-    let [_, url, public_url, count, out] = args.as_slice() else {
-        return Err("usage: acs_load_setup DATABASE_URL PUBLIC_URL N OUTFILE".into());
+    let (url, public_url, count, out, prefill) = match args.as_slice() {
+        [_, url, public_url, count, out] => (url, public_url, count, out, "0"),
+        [_, url, public_url, count, out, prefill] => {
+            (url, public_url, count, out, prefill.as_str())
+        }
+        _ => {
+            return Err("usage: acs_load_setup DATABASE_URL PUBLIC_URL N OUTFILE [PREFILL]".into());
+        }
     };
+    let prefill: usize = prefill.parse()?;
     let count: usize = count.parse()?;
     let db = Db::open(&Store::parse(url)?, 2)?;
     let mut conn = db.conn()?;
@@ -51,7 +91,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 ..Default::default()
             },
         )?;
-        lifecycle::provision(c, &account.id, profile("ann@acme.com"), true, &by)?;
+        let ann =
+            lifecycle::provision(c, &account.id, profile("ann@acme.com"), true, &by)?.employee;
+        fill(c, &account.id, &ann.id, prefill)?;
         let flood = lifecycle::create(c, &account.id, profile("flood@acme.com"), &by)?;
         credentials::set_password(
             c,
