@@ -62,7 +62,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ),
     ];
     for (name, xml) in seeds {
-        std::fs::write(format!("{dir}/{name}.xml"), xml)?;
+        std::fs::write(format!("{dir}/seed-{name}.xml"), xml)?;
     }
     eprintln!("fuzz_seeds: wrote 6 seeds to {dir}");
     Ok(())

@@ -572,7 +572,7 @@ fn the_fuzz_seeds_pass_every_check_up_to_and_through_the_signature() {
         "sp-initiated",
         "declared-utf8",
     ] {
-        let xml = std::fs::read_to_string(format!("{dir}/signed-{seed}.xml")).expect("seed");
+        let xml = std::fs::read_to_string(format!("{dir}/seed-signed-{seed}.xml")).expect("seed");
         let checked = check(&xml);
         assert!(
             matches!(checked, Err(Failure::Expired(_))),
@@ -586,7 +586,7 @@ fn the_fuzz_seeds_pass_every_check_up_to_and_through_the_signature() {
             "{seed} tampered: {checked:?}"
         );
     }
-    let utf7 = std::fs::read_to_string(format!("{dir}/signed-declared-utf7.xml")).expect("seed");
+    let utf7 = std::fs::read_to_string(format!("{dir}/seed-signed-declared-utf7.xml")).expect("seed");
     let refused = check(&utf7);
     assert!(matches!(refused, Err(Failure::Encoding(_))), "{refused:?}");
 }
