@@ -37,6 +37,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .acs_url(Some(format!("{entity}/acs")))
         .idp_metadata(metadata.parse::<EntityDescriptor>()?)
         .allow_idp_initiated(true)
+        // The same windows as Gatehouse's (180 s skew), so both accept the same responses.
+        .max_clock_skew(chrono::Duration::seconds(180))
+        .max_issue_delay(chrono::Duration::seconds(300))
         .allowed_signature_algorithms(Some(vec![AllowedSignatureAlgorithm::RsaSha256]))
         .build()?;
     // Decode first: only samael's own work is timed (the server's figure includes its decoding).

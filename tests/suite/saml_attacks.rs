@@ -586,7 +586,8 @@ fn the_fuzz_seeds_pass_every_check_up_to_and_through_the_signature() {
             "{seed} tampered: {checked:?}"
         );
     }
-    let utf7 = std::fs::read_to_string(format!("{dir}/seed-signed-declared-utf7.xml")).expect("seed");
+    let utf7 =
+        std::fs::read_to_string(format!("{dir}/seed-signed-declared-utf7.xml")).expect("seed");
     let refused = check(&utf7);
     assert!(matches!(refused, Err(Failure::Encoding(_))), "{refused:?}");
 }
