@@ -28,6 +28,8 @@ pub struct Settings {
     pub workers: usize,
     /// Days the provisioning log keeps its lines.
     pub provisioning_log_days: u32,
+    /// Days the login journal keeps its rows.
+    pub login_journal_days: u32,
     /// Password sign-in attempts per minute from one IP address.
     pub login_rate_per_minute: u32,
     /// Password hashes computed at once (each takes 19 MiB and most of a core for a moment).
@@ -89,6 +91,12 @@ impl Settings {
                 "GATEHOUSE_PROVISIONING_LOG_DAYS",
                 90,
             )?,
+            login_journal_days: bounded(
+                &get("GATEHOUSE_LOGIN_JOURNAL_DAYS")?,
+                "GATEHOUSE_LOGIN_JOURNAL_DAYS",
+                90,
+                3650,
+            )?,
             login_rate_per_minute: bounded(
                 &get("GATEHOUSE_LOGIN_RATE_PER_MINUTE")?,
                 "GATEHOUSE_LOGIN_RATE_PER_MINUTE",
@@ -109,6 +117,14 @@ impl Settings {
     /// Cookies get `Secure` when people reach us over https.
     pub fn is_https(&self) -> bool {
         self.public_url.starts_with("https://")
+    }
+
+    /// How long the logs keep their lines.
+    pub fn retention(&self) -> crate::directory::expiry::Retention {
+        crate::directory::expiry::Retention {
+            provisioning_log_days: self.provisioning_log_days,
+            login_journal_days: self.login_journal_days,
+        }
     }
 }
 
@@ -264,6 +280,7 @@ mod tests {
         assert_eq!(s.bind, "127.0.0.1:8080");
         assert_eq!(s.public_url, "http://127.0.0.1:8080");
         assert!(!s.is_https());
+        assert_eq!((s.provisioning_log_days, s.login_journal_days), (90, 90));
     }
 
     #[test]
@@ -328,6 +345,18 @@ mod tests {
             ])
             .is_err()
         );
+    }
+
+    #[test]
+    fn the_login_journal_keeps_what_it_is_told() {
+        let s = settings(&[("GATEHOUSE_LOGIN_JOURNAL_DAYS", "400")]).expect("valid");
+        assert_eq!(s.login_journal_days, 400);
+        for bad in ["0", "-1", "ninety", "4000"] {
+            assert!(
+                settings(&[("GATEHOUSE_LOGIN_JOURNAL_DAYS", bad)]).is_err(),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -33,7 +33,7 @@ impl Application {
             .local_addr()
             .map_err(|e| Error::io("cannot read the listening address", e))?
             .port();
-        spawn_housekeeping(db.clone(), settings.provisioning_log_days);
+        spawn_housekeeping(db.clone(), settings.retention());
         if let Some(smtp) = settings.smtp.clone() {
             crate::auth::mail_sender::start(db.clone(), smtp);
         }
@@ -56,7 +56,7 @@ impl Application {
 }
 
 /// Hourly clean-up, safe on every instance at once (plain deletes of expired rows).
-fn spawn_housekeeping(db: Db, log_days: u32) {
+fn spawn_housekeeping(db: Db, retention: crate::directory::expiry::Retention) {
     actix_web::rt::spawn(async move {
         let mut hourly = actix_web::rt::time::interval(Duration::from_secs(3600));
         loop {
@@ -64,7 +64,7 @@ fn spawn_housekeeping(db: Db, log_days: u32) {
             let purged = db
                 .run(move |conn| {
                     crate::db::write(conn, |c| {
-                        crate::directory::expiry::housekeeping(c, log_days)
+                        crate::directory::expiry::housekeeping(c, retention)
                     })
                 })
                 .await;

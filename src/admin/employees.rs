@@ -45,7 +45,12 @@ fn status_of(p: &Employee) -> &'static str {
     }
 }
 
+/// Who changes the person: a released (hard-deleted) person is Entra's no longer, whatever
+/// their federation flag says, since SCIM answers 404 for them from then on.
 fn managed_by(p: &Employee) -> &'static str {
+    if p.is_released() {
+        return "nobody (released)";
+    }
     match (p.federated, p.defederated) {
         (true, _) => "Entra ID",
         (false, true) => "Gatehouse (removed from federation)",
@@ -132,18 +137,34 @@ struct Loaded {
     person: Employee,
     roles: Roles,
     approver: Option<Employee>,
+    /// One page of the history, newest first.
     history: Vec<Entry>,
+    history_total: i64,
     actors: HashMap<String, String>,
 }
 
-fn load(conn: &mut db::DbConnection, account_id: &str, id: &str) -> DirResult<Loaded> {
+/// History entries per page of a person's page.
+const HISTORY_PAGE: i64 = 50;
+
+fn load(
+    conn: &mut db::DbConnection,
+    account_id: &str,
+    id: &str,
+    history_page: i64,
+) -> DirResult<Loaded> {
     let person = employees::get(conn, account_id, id)?;
     let person_roles = approvers::roles_of(conn, &person)?;
     let approver = match &person.approver_id {
         Some(approver) => employees::get(conn, account_id, approver).ok(),
         None => None,
     };
-    let history = history::of_employee(conn, account_id, id)?;
+    let (history, history_total) = history::page_of_employee(
+        conn,
+        account_id,
+        id,
+        (history_page - 1) * HISTORY_PAGE,
+        HISTORY_PAGE,
+    )?;
     let mut actors = HashMap::new();
     for actor in history.iter().filter_map(|h| h.actor.as_deref()) {
         if !actors.contains_key(actor)
@@ -157,6 +178,7 @@ fn load(conn: &mut db::DbConnection, account_id: &str, id: &str) -> DirResult<Lo
         roles: person_roles,
         approver,
         history,
+        history_total,
         actors,
     })
 }
@@ -164,6 +186,8 @@ fn load(conn: &mut db::DbConnection, account_id: &str, id: &str) -> DirResult<Lo
 #[derive(Deserialize)]
 pub struct Done {
     done: Option<String>,
+    /// The page of the history to show.
+    history: Option<i64>,
 }
 
 #[get("/employees/{id}")]
@@ -174,7 +198,17 @@ pub async fn detail(
     db: web::Data<Db>,
 ) -> Result<HttpResponse, HttpError> {
     let flash = Flash::done(query.done.as_deref());
-    show(&admin, &db, &path.into_inner(), StatusCode::OK, flash, None).await
+    let page = query.history.unwrap_or(1).clamp(1, 1_000_000);
+    show_page(
+        &admin,
+        &db,
+        &path.into_inner(),
+        StatusCode::OK,
+        flash,
+        None,
+        page,
+    )
+    .await
 }
 
 /// The person's page with a message and, right after it was made, a password link (shown once).
@@ -186,16 +220,31 @@ async fn show(
     flash: Option<Flash>,
     link: Option<String>,
 ) -> Result<HttpResponse, HttpError> {
+    show_page(admin, db, id, status, flash, link, 1).await
+}
+
+/// `show`, with page `history_page` of the history.
+async fn show_page(
+    admin: &Admin,
+    db: &Db,
+    id: &str,
+    status: StatusCode,
+    flash: Option<Flash>,
+    link: Option<String>,
+    history_page: i64,
+) -> Result<HttpResponse, HttpError> {
     let account_id = admin.account.id.clone();
     let id = id.to_owned();
-    let loaded = db.run(move |c| load(c, &account_id, &id)).await?;
+    let loaded = db
+        .run(move |c| load(c, &account_id, &id, history_page))
+        .await?;
     let person = &loaded.person;
     let mut context = Context::new();
     context.insert("person", person);
     context.insert("name", &person.display_name());
     context.insert("status", status_of(person));
     context.insert("managed_by", managed_by(person));
-    context.insert("entra_owned", &person.federated);
+    context.insert("entra_owned", &(person.federated && !person.is_released()));
     context.insert("released", &person.is_released());
     context.insert("is_self", &(person.id == admin.person.id));
     context.insert("sso_enabled", &admin.account.sso_enabled);
@@ -211,7 +260,6 @@ async fn show(
     let history: Vec<HistoryView> = loaded
         .history
         .iter()
-        .rev()
         .map(|h| HistoryView {
             at: h.at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
             action: h.action.replace('_', " "),
@@ -225,6 +273,18 @@ async fn show(
         })
         .collect();
     context.insert("history", &history);
+    let pages = ((loaded.history_total + HISTORY_PAGE - 1) / HISTORY_PAGE).max(1);
+    let page_link = |page: i64| format!("/admin/employees/{}?history={page}#history", person.id);
+    context.insert("history_page", &history_page);
+    context.insert("history_pages", &pages);
+    context.insert(
+        "history_newer",
+        &(history_page > 1).then(|| page_link(history_page - 1)),
+    );
+    context.insert(
+        "history_older",
+        &(history_page < pages).then(|| page_link(history_page + 1)),
+    );
     context.insert("link", &link);
     Ok(view::render(
         admin,

@@ -14,6 +14,7 @@ use crate::db::Db;
 use crate::directory::provisioning_log;
 use crate::directory::search::{self, LogQuery};
 use crate::error::HttpError;
+use crate::web::urlencode;
 
 #[derive(Deserialize, Default)]
 pub struct Filter {
@@ -26,7 +27,11 @@ pub struct Filter {
     from: String,
     #[serde(default)]
     until: String,
+    page: Option<i64>,
 }
+
+/// Lines per page: the logs are paged, never loaded whole.
+const PAGE_SIZE: i64 = 100;
 
 #[derive(Serialize)]
 struct Line {
@@ -37,6 +42,8 @@ struct Line {
     reason: String,
     detail: String,
     hint: String,
+    /// Identical refusals this line stands for (1 for most).
+    repeats: i32,
 }
 
 fn day(text: &str, field: &str) -> Result<Option<NaiveDate>, String> {
@@ -69,18 +76,20 @@ pub async fn page(
             (None, None),
         ),
     };
+    let page = filter.page.unwrap_or(1).clamp(1, 1_000_000);
     let mut query = LogQuery {
         person: filter.person.clone(),
         outcome: filter.outcome.clone(),
         from: from.map(start_of),
         // "Until" includes that whole day.
         until: until.map(|d| start_of(d) + chrono::Duration::days(1)),
-        limit: 200,
+        offset: (page - 1) * PAGE_SIZE,
+        limit: PAGE_SIZE,
         ..LogQuery::default()
     };
     let account_id = admin.account.id.clone();
-    let lines = db
-        .run(move |c| -> crate::directory::Result<Vec<Line>> {
+    let (lines, total) = db
+        .run(move |c| -> crate::directory::Result<(Vec<Line>, i64)> {
             if !query.person.trim().is_empty() {
                 query.people = search::ids_matching(c, &account_id, &query.person)?;
             }
@@ -91,7 +100,9 @@ pub async fn page(
                 None => String::new(),
             };
             let mut lines = Vec::new();
+            let total;
             if provisioning {
+                total = provisioning_log::count(c, &account_id, &query)?;
                 for e in provisioning_log::search(c, &account_id, &query)? {
                     let who = names(c, &e.employee_id);
                     lines.push(Line {
@@ -105,9 +116,11 @@ pub async fn page(
                         who,
                         reason: e.status.to_string(),
                         detail: e.detail,
+                        repeats: 1,
                     });
                 }
             } else {
+                total = journal::count(c, &account_id, &query)?;
                 for e in journal::search(c, &account_id, &query)? {
                     let who = match names(c, &e.employee_id) {
                         name if name.is_empty() => e.name_id.clone().unwrap_or_default(),
@@ -121,12 +134,28 @@ pub async fn page(
                         reason: e.reason,
                         detail: e.detail,
                         hint: e.hint,
+                        repeats: e.repeats,
                     });
                 }
             }
-            Ok(lines)
+            Ok((lines, total))
         })
         .await?;
+    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    let link = |page: i64| {
+        format!(
+            "/admin/logs?{}person={}&outcome={}&from={}&until={}&page={page}",
+            if provisioning {
+                "log=provisioning&"
+            } else {
+                ""
+            },
+            urlencode(&filter.person),
+            urlencode(&filter.outcome),
+            urlencode(&filter.from),
+            urlencode(&filter.until),
+        )
+    };
     let mut context = Context::new();
     context.insert("provisioning", &provisioning);
     context.insert("lines", &lines);
@@ -134,6 +163,11 @@ pub async fn page(
     context.insert("outcome", &filter.outcome);
     context.insert("from", &filter.from);
     context.insert("until", &filter.until);
+    context.insert("total", &total);
+    context.insert("page", &page);
+    context.insert("pages", &pages);
+    context.insert("previous", &(page > 1).then(|| link(page - 1)));
+    context.insert("next", &(page < pages).then(|| link(page + 1)));
     Ok(view::render(
         &admin,
         status,

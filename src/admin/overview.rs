@@ -16,8 +16,8 @@ use crate::error::HttpError;
 #[derive(Serialize, Default)]
 struct Counts {
     people: Headcount,
-    failed_sign_ins: usize,
-    failed_provisioning: usize,
+    failed_sign_ins: i64,
+    failed_provisioning: i64,
 }
 
 #[get("")]
@@ -29,18 +29,17 @@ pub async fn page(admin: Admin, db: web::Data<Db>) -> Result<HttpResponse, HttpE
             let failures = LogQuery {
                 outcome: "failure".into(),
                 from: since,
-                limit: 1000,
                 ..LogQuery::default()
             };
+            // Counted in the store: a flood of refusals must not be loaded to be counted.
             let counts = Counts {
                 people: search::headcount(c, &account_id)?,
-                failed_sign_ins: crate::auth::journal::search(c, &account_id, &failures)?.len(),
-                failed_provisioning: crate::directory::provisioning_log::search(
+                failed_sign_ins: crate::auth::journal::attempts(c, &account_id, &failures)?,
+                failed_provisioning: crate::directory::provisioning_log::count(
                     c,
                     &account_id,
                     &failures,
-                )?
-                .len(),
+                )?,
             };
             Ok((counts, scim_tokens::issued_at(c, &account_id)?.is_some()))
         })

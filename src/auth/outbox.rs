@@ -1,5 +1,7 @@
 //! Mail to people (password links). Queued in the store; with no mail server configured an
 //! operator reads it with `gatehouse mail outbox`, and the log says that something is waiting.
+//! A body holds a one-time link, so it is kept only until the mail has left: marking a mail sent
+//! replaces the body (recipient, subject and times stay), and a redacted mail is never delivered.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -39,10 +41,14 @@ pub struct Mail {
     pub created_at: NaiveDateTime,
 }
 
+/// What a mail's body says once the mail has left.
+pub const SENT_BODY: &str = "(removed once the mail was sent: it held a one-time link)";
+
 /// Mail not yet sent, oldest first.
 pub fn pending(conn: &mut DbConnection) -> Result<Vec<Mail>> {
     Ok(m::table
         .filter(m::sent_at.is_null())
+        .filter(m::redacted.eq(false))
         .order((m::created_at, m::id))
         .select((
             m::id,
@@ -55,9 +61,14 @@ pub fn pending(conn: &mut DbConnection) -> Result<Vec<Mail>> {
         .load(conn)?)
 }
 
+/// The mail has left (delivered, or printed for an operator): its link is not kept.
 pub fn mark_sent(conn: &mut DbConnection, id: &str) -> Result<()> {
     diesel::update(m::table.find(id))
-        .set(m::sent_at.eq(Some(clock::now())))
+        .set((
+            m::sent_at.eq(Some(clock::now())),
+            m::body.eq(SENT_BODY),
+            m::redacted.eq(true),
+        ))
         .execute(conn)?;
     Ok(())
 }

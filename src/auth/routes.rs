@@ -1,4 +1,4 @@
-//! `GET /api/me` and `POST /logout`.
+//! The start page, `GET /api/me` and `POST /logout`.
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
@@ -7,13 +7,31 @@ use serde_json::json;
 use super::{csrf, session_cookie, sessions};
 use crate::config::Settings;
 use crate::db::Db;
+use crate::directory::accounts;
 use crate::error::HttpError;
-use crate::web::pages;
+use crate::web::{pages, urlencode};
 
-/// The landing page after sign-in: who you are, and a way out.
+#[derive(serde::Deserialize, Default)]
+pub struct HomeQuery {
+    account: Option<String>,
+}
+
+/// How a person who is not signed in gets in: always a password sign-in, and Microsoft when
+/// the company (named by `?account=`, as the sign-in links carry it) has SSO on.
+#[derive(serde::Serialize, Default)]
+struct WaysIn {
+    account: String,
+    /// The company asked for does not exist.
+    unknown: bool,
+    password_url: String,
+    microsoft_url: Option<String>,
+}
+
+/// The start page: who you are and a way out, or else the ways in.
 #[get("/")]
 pub async fn home(
     request: HttpRequest,
+    query: web::Query<HomeQuery>,
     db: web::Data<Db>,
     settings: web::Data<Settings>,
 ) -> Result<HttpResponse, HttpError> {
@@ -21,9 +39,36 @@ pub async fn home(
         Some(secret) => db.run(move |conn| sessions::find(conn, &secret)).await?,
         None => None,
     };
+    let slug = query
+        .into_inner()
+        .account
+        .map(|a| a.trim().to_owned())
+        .filter(|a| !a.is_empty() && a.len() <= 100);
+    let ways = match (&person, slug) {
+        (None, Some(slug)) => {
+            let asked = slug.clone();
+            let account = db
+                .run(move |conn| accounts::find_by_slug(conn, &asked))
+                .await?;
+            WaysIn {
+                password_url: format!("/login?account={}", urlencode(&slug)),
+                microsoft_url: account
+                    .as_ref()
+                    .filter(|a| a.sso_enabled && a.idp_sso_url.is_some())
+                    .map(|a| format!("/saml/{}/login", urlencode(&a.slug))),
+                unknown: account.is_none(),
+                account: slug,
+            }
+        }
+        _ => WaysIn {
+            password_url: "/login".into(),
+            ..WaysIn::default()
+        },
+    };
     let (token, cookie) = csrf::token_for(&request, settings.is_https());
     let mut context = tera::Context::new();
     context.insert("person", &person);
+    context.insert("ways", &ways);
     context.insert("csrf", &token);
     let mut response = pages::page("home.html", &context);
     if let Some(cookie) = cookie {

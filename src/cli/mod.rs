@@ -172,9 +172,9 @@ pub fn run(command: Command, settings: &Settings) -> Result<(), Error> {
         Command::Import { file } => transfer::import(settings, &file),
         Command::Housekeeping => {
             let mut conn = open(settings)?.conn()?;
-            let days = settings.provisioning_log_days;
+            let retention = settings.retention();
             let purged = crate::db::write(&mut conn, |c| {
-                crate::directory::expiry::housekeeping(c, days)
+                crate::directory::expiry::housekeeping(c, retention)
             })?;
             eprintln!("purged {} row(s): {purged:?}", purged.total());
             Ok(())

@@ -51,6 +51,12 @@ pub fn export(settings: &Settings, file: &Path) -> Result<(), Error> {
         &counts,
         &format!("from {}", settings.store.display()),
     );
+    if counts.iter().any(|(t, n)| *t == "mail_outbox" && *n > 0) {
+        eprintln!(
+            "mail went without its bodies (they may hold one-time links): a store importing \
+             this file delivers none of it; people ask for a new password link"
+        );
+    }
     Ok(())
 }
 

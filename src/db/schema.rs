@@ -163,6 +163,8 @@ diesel::table! {
         assertion_id -> Nullable<Text>,
         request_id -> Nullable<Text>,
         employee_id -> Nullable<Text>,
+        repeats -> Integer,
+        collapse_key -> Nullable<Text>,
     }
 }
 
@@ -238,6 +240,7 @@ diesel::table! {
         body -> Text,
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
+        redacted -> Bool,
     }
 }
 

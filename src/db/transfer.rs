@@ -1,6 +1,6 @@
 //! A whole installation as one file, to move it between stores (SQLite to PostgreSQL and back)
 //! or keep it as a backup: JSON lines, a header with the schema version, then every row of
-//! every table in foreign-key order. Import writes into an empty store in one transaction, so a
+//! every table in foreign-key order, except the bodies of mail (they may hold one-time links). Import writes into an empty store in one transaction, so a
 //! file that does not fit leaves the target as it was.
 
 use std::io::{BufRead, Write};
@@ -68,12 +68,13 @@ macro_rules! tables {
         fn export_tables(conn: &mut DbConnection, out: &mut impl Write) -> Result<Counts, TransferError> {
             let mut counts = Vec::new();
             $(
-                let rows: Vec<$row> = schema::$table::table
+                let mut rows: Vec<$row> = schema::$table::table
                     .order_by(schema::$table::table.primary_key())
                     .select($row::as_select())
                     .load(conn)?;
-                for row in &rows {
-                    write_line(out, &LineOut { table: stringify!($table), row })?;
+                for row in &mut rows {
+                    redact_for_export(stringify!($table), row);
+                    write_line(out, &LineOut { table: stringify!($table), row: &*row })?;
                 }
                 counts.push((stringify!($table), rows.len()));
             )*
@@ -228,6 +229,8 @@ tables! {
         assertion_id: Option<String>,
         request_id: Option<String>,
         employee_id: Option<String>,
+        repeats: i32,
+        collapse_key: Option<String>,
     }
     scim_tokens => ScimTokensRow {
         account_id: String,
@@ -282,6 +285,7 @@ tables! {
         body: String,
         created_at: NaiveDateTime,
         sent_at: Option<NaiveDateTime>,
+        redacted: bool,
     }
     account_audit => AccountAuditRow {
         id: String,
@@ -291,6 +295,21 @@ tables! {
         actor_name: String,
         action: String,
         detail: String,
+    }
+}
+
+/// What an exported mail says instead of its body.
+pub const MAIL_NOT_EXPORTED: &str = "(not exported: it may have held a one-time link)";
+
+/// A file must not carry a usable one-time link: every mail leaves without its body and
+/// arrives redacted, so the importing store never delivers it (the person asks for a new link).
+fn redact_for_export<T: std::any::Any>(table: &str, row: &mut T) {
+    if table != "mail_outbox" {
+        return;
+    }
+    if let Some(mail) = (row as &mut dyn std::any::Any).downcast_mut::<MailOutboxRow>() {
+        MAIL_NOT_EXPORTED.clone_into(&mut mail.body);
+        mail.redacted = true;
     }
 }
 

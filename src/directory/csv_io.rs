@@ -1,7 +1,10 @@
 //! The employee CSV (GUIDE section 7): import all-or-nothing, export in the same shape.
 //! A header row with any subset of the columns, in any order; `user_name` and `email` required.
 //! Columns left out of the header leave those fields as they are; an empty cell clears one.
+//! A cell a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR first) is written
+//! with a leading `'`, and the import takes exactly that quote off again.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::{Read, Write};
 
@@ -65,6 +68,36 @@ impl From<crate::db::DbError> for CsvError {
 impl From<diesel::result::Error> for CsvError {
     fn from(error: diesel::result::Error) -> Self {
         CsvError::Directory(error.into())
+    }
+}
+
+/// What a spreadsheet would run as a formula when a cell starts with it (OWASP "CSV injection").
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// True when a spreadsheet could read `value` as a formula, or when it looks like such a value
+/// already guarded by a quote (so the quote the import strips is always one the export added).
+fn needs_guard(value: &str) -> bool {
+    let mut rest = value;
+    while let Some(after) = rest.strip_prefix('\'') {
+        rest = after;
+    }
+    rest.starts_with(FORMULA_STARTS)
+}
+
+/// The cell the export writes: a value a spreadsheet would run gets a leading single quote,
+/// which spreadsheets show as text.
+pub fn guard_cell(value: &str) -> Cow<'_, str> {
+    match needs_guard(value) {
+        true => Cow::Owned(format!("'{value}")),
+        false => Cow::Borrowed(value),
+    }
+}
+
+/// The value an imported cell stands for: exactly the quote `guard_cell` added comes off.
+pub fn unguard_cell(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if needs_guard(rest) => rest,
+        _ => cell,
     }
 }
 
@@ -177,7 +210,7 @@ pub fn parse(input: impl Read) -> Result<Vec<Row>, CsvError> {
             cells: columns
                 .iter()
                 .zip(record.iter())
-                .map(|(c, v)| (*c, v.trim().to_owned()))
+                .map(|(c, v)| (*c, unguard_cell(v.trim()).trim().to_owned()))
                 .collect(),
         };
         for (field, seen) in [("user_name", &mut seen_names), ("email", &mut seen_emails)] {
@@ -379,16 +412,52 @@ pub fn export(
             .and_then(|id| names.get(id).copied())
             .unwrap_or_default();
         let fields = p.profile().fields();
-        let record = COLUMNS.iter().map(|column| match *column {
-            "manager" => manager.to_owned(),
-            column => fields
-                .iter()
-                .find(|(name, _)| *name == column)
-                .and_then(|(_, value)| value.clone())
-                .unwrap_or_default(),
+        let record = COLUMNS.iter().map(|column| {
+            let value = match *column {
+                "manager" => manager.to_owned(),
+                column => fields
+                    .iter()
+                    .find(|(name, _)| *name == column)
+                    .and_then(|(_, value)| value.clone())
+                    .unwrap_or_default(),
+            };
+            guard_cell(&value).into_owned()
         });
         writer.write_record(record).map_err(failed)?;
     }
     writer.flush().map_err(|e| CsvError::Write(e.to_string()))?;
     Ok(people.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{guard_cell, unguard_cell};
+
+    #[test]
+    fn formula_cells_are_quoted_and_read_back_exactly() {
+        for value in [
+            "=HYPERLINK(\"http://evil\",\"x\")",
+            "+49 30 1234",
+            "-1",
+            "@SUM(A1)",
+            "\tx",
+            "\rx",
+            "'=quoted already",
+            "''+two",
+            "'t Hooft",
+            "plain",
+            "",
+            "a=b",
+        ] {
+            let cell = guard_cell(value);
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "{value:?} -> {cell:?}"
+            );
+            assert_eq!(unguard_cell(&cell), value, "round trip of {value:?}");
+        }
+        assert_eq!(guard_cell("+49 30 1234"), "'+49 30 1234");
+        assert_eq!(guard_cell("'t Hooft"), "'t Hooft");
+        assert_eq!(unguard_cell("'t Hooft"), "'t Hooft");
+    }
 }

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use super::{Result, clock};
 use crate::db::DbConnection;
-use crate::db::schema::{password_links, saml_replay, saml_requests, sessions};
+use crate::db::schema::{login_journal, password_links, saml_replay, saml_requests, sessions};
 
 /// How many rows each kind lost.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -17,6 +17,15 @@ pub struct Purged {
     pub password_links: usize,
     /// Provisioning log lines past retention.
     pub log_lines: usize,
+    /// Login journal rows past retention.
+    pub journal_rows: usize,
+}
+
+/// How many days the logs keep their lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    pub provisioning_log_days: u32,
+    pub login_journal_days: u32,
 }
 
 impl Purged {
@@ -26,6 +35,7 @@ impl Purged {
             + self.sessions
             + self.password_links
             + self.log_lines
+            + self.journal_rows
     }
 }
 
@@ -45,15 +55,21 @@ pub fn purge_expired(conn: &mut DbConnection) -> Result<Purged> {
         )
         .execute(conn)?,
         log_lines: 0,
+        journal_rows: 0,
     })
 }
 
-/// The periodic clean-up: expired one-time state and provisioning log lines older than
-/// `log_days`. Every instance runs it hourly (and `gatehouse housekeeping` once); two runs at
-/// the same moment delete disjoint or no rows.
-pub fn housekeeping(conn: &mut DbConnection, log_days: u32) -> Result<Purged> {
+/// The periodic clean-up: expired one-time state, and log lines past their retention. Every
+/// instance runs it hourly (and `gatehouse housekeeping` once); two runs at the same moment
+/// delete disjoint or no rows.
+pub fn housekeeping(conn: &mut DbConnection, retention: Retention) -> Result<Purged> {
+    let journal_cutoff = clock::now() - chrono::Duration::days(retention.login_journal_days.into());
     Ok(Purged {
-        log_lines: super::provisioning_log::purge(conn, log_days)?,
+        log_lines: super::provisioning_log::purge(conn, retention.provisioning_log_days)?,
+        journal_rows: diesel::delete(
+            login_journal::table.filter(login_journal::at.lt(journal_cutoff)),
+        )
+        .execute(conn)?,
         ..purge_expired(conn)?
     })
 }

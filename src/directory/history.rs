@@ -185,3 +185,44 @@ pub fn of_employee(
         })
         .collect())
 }
+
+/// One page of a person's history, newest first, and how many entries there are in all (the
+/// admin page shows it a page at a time: years of provisioning can make it long).
+pub fn page_of_employee(
+    conn: &mut DbConnection,
+    account_id: &str,
+    employee_id: &str,
+    offset: i64,
+    limit: i64,
+) -> Result<(Vec<Entry>, i64)> {
+    let of_person = || {
+        employee_history::table
+            .filter(employee_history::account_id.eq(account_id))
+            .filter(employee_history::employee_id.eq(employee_id))
+    };
+    let total: i64 = of_person().count().get_result(conn)?;
+    type Row = (NaiveDateTime, String, Option<String>, String, String);
+    let rows: Vec<Row> = of_person()
+        .order((employee_history::at.desc(), employee_history::id.desc()))
+        .offset(offset.max(0))
+        .limit(limit.clamp(1, 500))
+        .select((
+            employee_history::at,
+            employee_history::source,
+            employee_history::actor,
+            employee_history::action,
+            employee_history::changes,
+        ))
+        .load(conn)?;
+    let entries = rows
+        .into_iter()
+        .map(|(at, source, actor, action, changes)| Entry {
+            at,
+            source,
+            actor,
+            action,
+            changes: serde_json::from_str(&changes).unwrap_or_default(),
+        })
+        .collect();
+    Ok((entries, total))
+}

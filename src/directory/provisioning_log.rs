@@ -64,8 +64,9 @@ pub fn recent(conn: &mut DbConnection, account_id: &str, limit: i64) -> Result<V
         .load(conn)?)
 }
 
-/// The entries matching an admin's filter, newest first.
-pub fn search(conn: &mut DbConnection, account_id: &str, query: &LogQuery) -> Result<Vec<Entry>> {
+type Boxed<'a> = p::BoxedQuery<'a, <DbConnection as diesel::Connection>::Backend>;
+
+fn matching<'a>(account_id: &'a str, query: &LogQuery) -> Boxed<'a> {
     let mut sql = p::table.filter(p::account_id.eq(account_id)).into_boxed();
     if let Some(outcome) = query.outcome() {
         sql = sql.filter(p::outcome.eq(outcome.to_owned()));
@@ -86,11 +87,22 @@ pub fn search(conn: &mut DbConnection, account_id: &str, query: &LogQuery) -> Re
                 .or(lower(p::detail).like(pattern).escape('\\')),
         );
     }
-    Ok(sql
+    sql
+}
+
+/// One page of the entries matching an admin's filter, newest first.
+pub fn search(conn: &mut DbConnection, account_id: &str, query: &LogQuery) -> Result<Vec<Entry>> {
+    Ok(matching(account_id, query)
         .order((p::at.desc(), p::id.desc()))
+        .offset(query.offset.max(0))
         .limit(query.limit.clamp(1, 1000))
         .select(Entry::as_select())
         .load(conn)?)
+}
+
+/// How many entries match the filter.
+pub fn count(conn: &mut DbConnection, account_id: &str, query: &LogQuery) -> Result<i64> {
+    Ok(matching(account_id, query).count().get_result(conn)?)
 }
 
 /// What an admin can do about a failed request, from the status we answered.

@@ -1,4 +1,5 @@
-//! Finding people and log lines by what an admin types: a piece of a name, login or email.
+//! Finding people and log lines by what an admin types: a piece of a name (a full name in
+//! either order), login or email.
 //! Matching folds case with SQL `lower()` (ASCII only on SQLite); uniqueness never relies on it.
 
 use chrono::NaiveDateTime;
@@ -49,16 +50,24 @@ fn people_matching<'a>(account_id: &'a str, query: &PeopleQuery) -> Boxed<'a> {
             .filter(e::active.eq(true))
             .filter(e::released_at.is_null());
     }
-    let text = query.text.trim();
+    // "Bob  Boss" is "Bob Boss": a full name matches in either order.
+    let text = query.text.split_whitespace().collect::<Vec<_>>().join(" ");
     if !text.is_empty() {
-        let pattern = contains_pattern(text);
+        let pattern = contains_pattern(&text);
         sql = sql.filter(
             lower(e::user_name)
                 .like(pattern.clone())
                 .escape('\\')
                 .or(lower(e::email).like(pattern.clone()).escape('\\'))
-                .or(lower(e::given_name).like(pattern.clone()).escape('\\'))
-                .or(lower(e::family_name).like(pattern).escape('\\')),
+                .or(lower(e::given_name.concat(" ").concat(e::family_name))
+                    .like(pattern.clone())
+                    .escape('\\'))
+                .or(lower(e::family_name.concat(" ").concat(e::given_name))
+                    .like(pattern.clone())
+                    .escape('\\'))
+                .or(lower(e::family_name.concat(", ").concat(e::given_name))
+                    .like(pattern)
+                    .escape('\\')),
         );
     }
     sql
@@ -134,6 +143,8 @@ pub struct LogQuery {
     pub outcome: String,
     pub from: Option<NaiveDateTime>,
     pub until: Option<NaiveDateTime>,
+    /// Lines to skip (the pages before), newest first.
+    pub offset: i64,
     pub limit: i64,
 }
 

@@ -259,30 +259,78 @@ impl Failure {
         }
     }
 
-    /// What the person at the browser is told: plain words, no XML.
+    /// What the person at the browser is told: plain words, no XML, and the one thing they can
+    /// do; the page (`web::pages::error_page_with_code`) adds that step's link by this code.
     pub fn public_message(&self) -> &'static str {
         match self {
             Failure::OtherBrowser => {
                 "This sign-in was started in another browser or window, or your browser did not keep our cookie. Please start the sign-in again here."
             }
             Failure::Replay(_) | Failure::UnknownRequest(_) | Failure::Expired(_) => {
-                "This sign-in link has already been used or has expired. Please start the sign-in again."
+                "This sign-in has already been used or has expired. Please start the sign-in again."
+            }
+            Failure::IdpInitiatedDisabled => {
+                "This company does not accept sign-ins started from Microsoft (such as the My Apps \
+                 tiles). Please start from the application's sign-in link instead."
+            }
+            Failure::Defederated(_) => {
+                "Your account no longer signs in with Microsoft here. Please sign in with your \
+                 password instead."
+            }
+            Failure::SsoDisabled => {
+                "Sign-in with Microsoft is turned off for this company. Please sign in with your \
+                 password instead."
             }
             Failure::UnknownPerson { .. }
             | Failure::NameIdIsUpn(_)
             | Failure::NameIdIsMail(_)
             | Failure::Inactive(_)
-            | Failure::Released(_)
-            | Failure::Defederated(_) => {
+            | Failure::Released(_) => {
                 "Your Microsoft account was recognised, but it has no access to this application. \
-                 Please contact your administrator."
+                 Please contact your administrator and mention the error code below."
             }
-            Failure::SsoDisabled | Failure::NotConfigured | Failure::IdpInitiatedDisabled => {
-                "Sign-in with Microsoft is not available for this company right now. Please contact your administrator."
+            Failure::NotConfigured => {
+                "Sign-in with Microsoft is not set up for this company yet. Please contact your \
+                 administrator and mention the error code below."
             }
             _ => {
                 "We could not sign you in with Microsoft. Please contact your administrator and mention the error code below."
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Failure;
+    use crate::web::pages::next_step;
+
+    /// Every refusal that names something the person can do gets a page with a link to it.
+    #[test]
+    fn a_message_that_sends_somewhere_has_its_link() {
+        let cases = [
+            (Failure::IdpInitiatedDisabled, Some("login")),
+            (Failure::Replay("a".into()), Some("login")),
+            (Failure::UnknownRequest("r".into()), Some("login")),
+            (Failure::Expired("t".into()), Some("login")),
+            (Failure::Defederated("ann".into()), Some("/login")),
+            (Failure::SsoDisabled, Some("/login")),
+            (Failure::Inactive("ann".into()), None),
+            (Failure::NotConfigured, None),
+            (Failure::InvalidSignature, None),
+        ];
+        for (failure, href) in cases {
+            assert_eq!(
+                next_step(failure.code()).map(|s| s.href),
+                href,
+                "{}",
+                failure.code()
+            );
+            assert!(
+                href.is_some() || failure.public_message().contains("administrator"),
+                "{} leaves the person nowhere",
+                failure.code()
+            );
         }
     }
 }

@@ -15,21 +15,32 @@ use crate::error::HttpError;
 use crate::web::body::{BodyError, read_limited};
 use crate::web::pages;
 
+#[derive(Deserialize)]
+pub struct MetadataQuery {
+    /// Any value: save the file instead of showing it (the admin page's "Download" link).
+    download: Option<String>,
+}
+
 #[get("/saml/{slug}/metadata")]
 pub async fn metadata(
     slug: web::Path<String>,
+    query: web::Query<MetadataQuery>,
     db: web::Data<Db>,
     settings: web::Data<Settings>,
 ) -> Result<HttpResponse, HttpError> {
     let slug = slug.into_inner();
     let account = db.run(move |conn| accounts::by_slug(conn, &slug)).await?;
     let urls = sp::SpUrls::of(&settings.public_url, &account);
+    let disposition = match query.download {
+        Some(_) => "attachment",
+        None => "inline",
+    };
     Ok(HttpResponse::Ok()
         .content_type("application/samlmetadata+xml")
         .insert_header((
             header::CONTENT_DISPOSITION,
             format!(
-                "inline; filename=\"gatehouse-{}-metadata.xml\"",
+                "{disposition}; filename=\"gatehouse-{}-metadata.xml\"",
                 account.slug
             ),
         ))
@@ -83,9 +94,11 @@ pub async fn login(
             .cookie(signin_cookie)
             .insert_header((header::LOCATION, location))
             .finish(),
-        None => pages::error_page(
+        // Turning SSO on needs a sign-on URL, so no location means SSO is off.
+        None => pages::error_page_with_code(
             StatusCode::FORBIDDEN,
-            "Sign-in with Microsoft is not turned on for this company. Please contact your administrator.",
+            super::failure::Failure::SsoDisabled.public_message(),
+            super::failure::Failure::SsoDisabled.code(),
         ),
     })
 }

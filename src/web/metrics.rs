@@ -88,8 +88,12 @@ pub fn observe(route: &str, method: &str, status: StatusCode, elapsed: Duration)
     }
 }
 
-/// Who may read the figures: a configured bearer token, or else loopback peers only (account
-/// slugs and certificate dates are not for the internet).
+/// Who may read the figures: a configured bearer token, or else a client on this host. The
+/// client is the address after `GATEHOUSE_TRUSTED_PROXIES` (`client_ip`), not the TCP peer, and
+/// a request that came through any proxy (it carries `X-Forwarded-For` or `Forwarded`) needs the
+/// token: behind nginx on the same host every peer is loopback, and a proxy that does not say
+/// whom it forwards for must not make the internet local. Account slugs, thumbprints and
+/// failure reasons are not for the internet.
 fn allowed(request: &HttpRequest, settings: &Settings) -> bool {
     match &settings.metrics_token {
         Some(token) => request
@@ -101,7 +105,13 @@ fn allowed(request: &HttpRequest, settings: &Settings) -> bool {
                 given.len() == token.len()
                     && openssl::memcmp::eq(given.as_bytes(), token.as_bytes())
             }),
-        None => request.peer_addr().is_some_and(|a| a.ip().is_loopback()),
+        None => {
+            let forwarded = ["x-forwarded-for", "forwarded"]
+                .iter()
+                .any(|name| request.headers().contains_key(*name));
+            !forwarded
+                && crate::web::client_ip::of(request, &settings.trusted_proxies).is_loopback()
+        }
     }
 }
 

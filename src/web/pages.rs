@@ -53,14 +53,47 @@ pub fn error_page(status: StatusCode, message: &str) -> HttpResponse {
     render_error(status, message, None)
 }
 
-/// The same, with a short error code the person can pass on to their administrator.
+/// The same, with a short error code the person can pass on to their administrator, and the
+/// one thing they can do about it when there is one (`next_step`).
 pub fn error_page_with_code(status: StatusCode, message: &str, code: &str) -> HttpResponse {
     render_error(status, message, Some(code))
+}
+
+/// A link on a refusal page: where to go, and what the button says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct NextStep {
+    pub href: &'static str,
+    pub label: &'static str,
+}
+
+/// What a person can do after a refused sign-in, by the code on the page (the codes are
+/// `saml::failure`'s, stable because people read them out to their administrator). `login` is
+/// relative on purpose: these pages answer at `/saml/{slug}/acs`, so it is that company's
+/// `/saml/{slug}/login`, which starts a fresh sign-in from the application's side.
+pub fn next_step(code: &str) -> Option<NextStep> {
+    let again = NextStep {
+        href: "login",
+        label: "Sign in again",
+    };
+    let password = NextStep {
+        href: "/login",
+        label: "Sign in with your password",
+    };
+    match code {
+        "replay" | "unknown_request" | "expired" => Some(again),
+        "idp_initiated_disabled" => Some(NextStep {
+            label: "Start from the application's sign-in link",
+            ..again
+        }),
+        "defederated" | "sso_disabled" => Some(password),
+        _ => None,
+    }
 }
 
 fn render_error(status: StatusCode, message: &str, code: Option<&str>) -> HttpResponse {
     let mut context = Context::new();
     context.insert("error_code", &code);
+    context.insert("next_step", &code.and_then(next_step));
     context.insert("status", &status.as_u16());
     context.insert("title", status.canonical_reason().unwrap_or("Error"));
     context.insert("message", message);

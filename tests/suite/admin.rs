@@ -19,15 +19,15 @@ use reqwest::StatusCode;
 use crate::helpers::{TestApp, create_account, form_token, person, spawn_app};
 use crate::test_idp::Key;
 
-struct Console {
-    app: TestApp,
-    account: Account,
-    admin: Employee,
-    browser: reqwest::Client,
+pub(crate) struct Console {
+    pub(crate) app: TestApp,
+    pub(crate) account: Account,
+    pub(crate) admin: Employee,
+    pub(crate) browser: reqwest::Client,
 }
 
 /// A running server with account "acme" and a signed-in setup admin's browser.
-async fn console() -> Console {
+pub(crate) async fn console() -> Console {
     let app = spawn_app().await;
     let account = create_account(&app.db, "acme");
     let admin = app
@@ -68,11 +68,11 @@ fn signed_in(app: &TestApp, account: &Account, who: &Employee) -> reqwest::Clien
 }
 
 impl Console {
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.app.address)
     }
 
-    async fn get(&self, path: &str) -> (StatusCode, String) {
+    pub(crate) async fn get(&self, path: &str) -> (StatusCode, String) {
         let response = self.browser.get(self.url(path)).send().await.expect("get");
         let status = response.status();
         (status, response.text().await.expect("body"))
@@ -97,7 +97,7 @@ impl Console {
             .expect("employee")
     }
 
-    fn add(&self, user_name: &str) -> Employee {
+    pub(crate) fn add(&self, user_name: &str) -> Employee {
         self.app
             .write(|c| lifecycle::create(c, &self.account.id, person(user_name), &cli()))
             .expect("person")

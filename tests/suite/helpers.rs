@@ -105,6 +105,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         db_pool_size: 4,
         workers: 1,
         provisioning_log_days: 90,
+        login_journal_days: 90,
         login_rate_per_minute: 1000,
         password_hashing: 1,
         smtp: None,
