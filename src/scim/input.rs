@@ -59,6 +59,14 @@ const STRINGS: &[&str] = &[
     "password",
 ];
 
+const ENTERPRISE_STRINGS: &[&str] = &[
+    "employeenumber",
+    "costcenter",
+    "organization",
+    "division",
+    "department",
+];
+
 /// Multi-valued core attributes: arrays of objects.
 const LISTS: &[&str] = &[
     "emails",
@@ -134,10 +142,11 @@ pub fn parse_user(doc: &Value, zone: Tz) -> Result<UserInput, ScimError> {
             )));
         }
     }
+    // The enterprise extension's string attributes (RFC 7643 section 4.3); clients may repeat
+    // `schemas` inside the extension object, which says nothing.
     for (key, value) in &enterprise {
-        match key.to_ascii_lowercase().as_str() {
-            "manager" => {}
-            _ => string_or_null(value, &format!("{ENTERPRISE}:{key}"))?,
+        if ENTERPRISE_STRINGS.contains(&key.to_ascii_lowercase().as_str()) {
+            string_or_null(value, &format!("{ENTERPRISE}:{key}"))?;
         }
     }
     let get = |name: &str| field(object, name);
