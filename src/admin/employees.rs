@@ -20,7 +20,7 @@ use crate::directory::approvers::{self, Roles};
 use crate::directory::employees::{self, Employee, Profile};
 use crate::directory::history::{self, Entry};
 use crate::directory::search::{self, PeopleQuery};
-use crate::directory::{DirectoryError, Result as DirResult, lifecycle};
+use crate::directory::{DirectoryError, Result as DirResult, lifecycle, zones};
 use crate::error::HttpError;
 use crate::web::{see_other, urlencode};
 
@@ -248,9 +248,13 @@ async fn show_page(
     context.insert("released", &person.is_released());
     context.insert("is_self", &(person.id == admin.person.id));
     context.insert("sso_enabled", &admin.account.sso_enabled);
+    // The instant Entra sent, as a day in the account's zone.
+    let zone = admin.account.zone();
     context.insert(
         "employment_date",
-        &person.employment_date.map(|d| d.to_string()),
+        &person
+            .employment_date
+            .map(|d| zones::day_in(d, zone).to_string()),
     );
     context.insert(
         "approver",
@@ -361,7 +365,7 @@ pub struct EditForm {
 }
 
 impl EditForm {
-    fn profile(self, before: Profile) -> DirResult<Profile> {
+    fn profile(self, before: Profile, zone: chrono_tz::Tz) -> DirResult<Profile> {
         let employment_date = match self.employment_date.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(text) => Some(NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
@@ -371,12 +375,15 @@ impl EditForm {
                 )
             })?),
         };
+        // Re-saving the page keeps the stored instant when its day is unchanged.
+        let employment_date = zones::instant_for(employment_date, before.employment_date, zone);
         Ok(Profile {
             external_id: before.external_id,
             user_name: self.user_name,
             email: self.email,
             given_name: self.given_name,
             family_name: self.family_name,
+            display_name: before.display_name,
             job_title: self.job_title,
             department: self.department,
             mobile_phone: self.mobile_phone,
@@ -398,6 +405,7 @@ pub async fn edit(
     db: web::Data<Db>,
 ) -> Result<HttpResponse, HttpError> {
     let by = admin.actor();
+    let zone = admin.account.zone();
     act(
         admin,
         db,
@@ -406,7 +414,7 @@ pub async fn edit(
         move |c, account, id| {
             let person = employees::get_current(c, account, id)?;
             let approver = form.0.approver_login.clone();
-            let profile = form.0.profile(person.profile())?;
+            let profile = form.0.profile(person.profile(), zone)?;
             lifecycle::edit_by_admin(c, account, id, profile, &by)?;
             if person.federated {
                 return Ok(()); // Entra's manager is the approver

@@ -100,10 +100,11 @@ async fn show(
     new_token: Option<String>,
 ) -> Result<HttpResponse, HttpError> {
     let account_id = admin.account.id.clone();
-    let (token_issued, trail) = db
+    let (token_issued, previous_until, trail) = db
         .run(move |c| -> crate::directory::Result<_> {
             Ok((
                 scim_tokens::issued_at(c, &account_id)?,
+                scim_tokens::previous_until(c, &account_id)?,
                 audit::recent(c, &account_id, 20)?,
             ))
         })
@@ -127,6 +128,11 @@ async fn show(
         &token_issued.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()),
     );
     context.insert("new_token", &new_token);
+    context.insert(
+        "previous_until",
+        &previous_until.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()),
+    );
+    context.insert("time_zone", &account.time_zone);
     let trail: Vec<TrailLine> = trail
         .into_iter()
         .map(|t| TrailLine {
@@ -499,7 +505,7 @@ pub async fn certificate_action(
     .await
 }
 
-/// A new SCIM token, shown on this one page only; the old one stops working at once.
+/// A new SCIM token, shown on this one page only; the old one keeps working for a grace period.
 #[post("/integration/scim-token")]
 pub async fn scim_token(
     admin: Admin,
@@ -515,7 +521,9 @@ pub async fn scim_token(
                 let had = scim_tokens::issued_at(c, &account_id)?.is_some();
                 let token = scim_tokens::issue(c, &account_id)?;
                 let detail = match had {
-                    true => "new token; the previous one stopped working",
+                    true => {
+                        "new token; the previous one works for an hour or until the new one is used"
+                    }
                     false => "first token",
                 };
                 audit::record(c, &account_id, &audit_by(&by), "scim_token_issued", detail)?;
@@ -525,7 +533,8 @@ pub async fn scim_token(
         .await?;
     let flash = Flash::ok(
         "New SCIM token made. Copy it now into Entra (Provisioning > Admin credentials > Secret \
-         Token): it is not shown again, and the previous token no longer works.",
+         Token): it is not shown again. The previous token keeps working for an hour, or until \
+         Entra first uses the new one.",
     );
     show(
         &admin,
@@ -534,6 +543,34 @@ pub async fn scim_token(
         StatusCode::OK,
         Some(flash),
         Some(token),
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct TimeZoneForm {
+    time_zone: String,
+}
+
+/// The zone dates are shown in (admin pages, CSV); an unknown name is refused.
+#[post("/integration/time-zone")]
+pub async fn time_zone(
+    admin: Admin,
+    form: Posted<TimeZoneForm>,
+    db: web::Data<Db>,
+    settings: web::Data<Settings>,
+) -> Result<HttpResponse, HttpError> {
+    let name = form.0.time_zone;
+    change(
+        admin,
+        db,
+        settings,
+        "/admin/integration?done=time-zone",
+        "time_zone_set",
+        move |c, account| {
+            let zone = crate::directory::accounts::set_time_zone(c, account, &name)?;
+            Ok(format!("dates shown in {zone}"))
+        },
     )
     .await
 }

@@ -108,7 +108,7 @@ pub async fn page(
                     lines.push(Line {
                         at: e.at.format("%Y-%m-%d %H:%M:%S").to_string(),
                         hint: match e.outcome.as_str() {
-                            "failure" => provisioning_log::hint(e.status).to_owned(),
+                            "failure" => provisioning_log::hint(e.status, &e.detail).to_owned(),
                             _ => String::new(),
                         },
                         outcome: e.outcome,

@@ -29,6 +29,7 @@ pub fn routes(config: &mut web::ServiceConfig) {
             .service(integration::certificate_action)
             .service(integration::scim_token)
             .service(integration::scim_token_revoke)
+            .service(integration::time_zone)
             .service(employees::list)
             .service(employees::detail)
             .service(employees::edit)

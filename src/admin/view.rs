@@ -39,6 +39,7 @@ impl Flash {
         let text = match code? {
             "sso" => "Sign-in settings saved.",
             "idp" => "Identity provider saved.",
+            "time-zone" => "Time zone saved.",
             "metadata" => "Federation metadata imported: entity id, sign-on URL and certificates.",
             "certificate-added" => "Certificate trusted.",
             "certificate-promoted" => {

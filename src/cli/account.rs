@@ -68,7 +68,7 @@ pub fn run(command: AccountCommand, db: &Db) -> Result<(), Error> {
                 crate::auth::scim_tokens::issue(c, &account.id)
             })?;
             eprintln!(
-                "new SCIM token for {} (the previous one no longer works); paste it into Entra as the Secret Token",
+                "new SCIM token for {}; paste it into Entra as the Secret Token (the previous one keeps working for an hour, or until the new one is first used)",
                 account.slug
             );
             println!("{token}");

@@ -13,6 +13,7 @@ diesel::table! {
         clock_skew_secs -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        time_zone -> Text,
     }
 }
 
@@ -33,7 +34,7 @@ diesel::table! {
         mobile_phone -> Nullable<Text>,
         work_phone -> Nullable<Text>,
         country -> Nullable<Text>,
-        employment_date -> Nullable<Date>,
+        employment_date -> Nullable<Timestamp>,
         payroll_number -> Nullable<Text>,
         employee_number -> Nullable<Text>,
         subsidiary -> Nullable<Text>,
@@ -50,6 +51,7 @@ diesel::table! {
         only_selected_approver -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        display_name -> Nullable<Text>,
     }
 }
 
@@ -173,6 +175,8 @@ diesel::table! {
         account_id -> Text,
         token_hash -> Text,
         created_at -> Timestamp,
+        previous_hash -> Nullable<Text>,
+        previous_until -> Nullable<Timestamp>,
     }
 }
 

@@ -121,6 +121,7 @@ tables! {
         clock_skew_secs: i32,
         created_at: NaiveDateTime,
         updated_at: NaiveDateTime,
+        time_zone: String,
     }
     employees => EmployeesRow {
         id: String,
@@ -138,7 +139,7 @@ tables! {
         mobile_phone: Option<String>,
         work_phone: Option<String>,
         country: Option<String>,
-        employment_date: Option<NaiveDate>,
+        employment_date: Option<NaiveDateTime>,
         payroll_number: Option<String>,
         employee_number: Option<String>,
         subsidiary: Option<String>,
@@ -155,6 +156,7 @@ tables! {
         only_selected_approver: bool,
         created_at: NaiveDateTime,
         updated_at: NaiveDateTime,
+        display_name: Option<String>,
     }
     credentials => CredentialsRow {
         employee_id: String,
@@ -236,6 +238,8 @@ tables! {
         account_id: String,
         token_hash: String,
         created_at: NaiveDateTime,
+        previous_hash: Option<String>,
+        previous_until: Option<NaiveDateTime>,
     }
     scim_groups => ScimGroupsRow {
         id: String,

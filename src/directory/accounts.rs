@@ -21,6 +21,26 @@ pub struct Account {
     pub clock_skew_secs: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// IANA zone the admin pages show dates in (default UTC).
+    pub time_zone: String,
+}
+
+impl Account {
+    pub fn zone(&self) -> chrono_tz::Tz {
+        super::zones::of(&self.time_zone)
+    }
+}
+
+/// Sets the zone dates are shown in; the name must be an IANA zone. Returns the zone stored.
+pub fn set_time_zone(conn: &mut DbConnection, id: &str, name: &str) -> Result<String> {
+    let zone = super::zones::parse(name)?.name().to_owned();
+    diesel::update(accounts::table.find(id))
+        .set((
+            accounts::time_zone.eq(&zone),
+            accounts::updated_at.eq(clock::now()),
+        ))
+        .execute(conn)?;
+    Ok(zone)
 }
 
 #[derive(Insertable)]

@@ -11,10 +11,12 @@ use std::io::{Read, Write};
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use chrono_tz::Tz;
+
 use super::approvers;
 use super::employees::{self, Employee, Profile};
 use super::history::Actor;
-use super::{DirectoryError, lifecycle};
+use super::{DirectoryError, accounts, lifecycle, zones};
 use crate::db::DbConnection;
 
 pub const COLUMNS: [&str; 14] = [
@@ -124,7 +126,8 @@ impl Row {
     }
 
     /// The person's profile after this row: `base` with every column of the file laid over it.
-    fn overlay(&self, mut base: Profile) -> Result<Profile, CsvError> {
+    /// A date is a day in the account's `zone`; the stored instant stays when it is on that day.
+    fn overlay(&self, mut base: Profile, zone: Tz) -> Result<Profile, CsvError> {
         let text = |value: &str| Some(value.to_owned()).filter(|v| !v.trim().is_empty());
         for (&column, value) in &self.cells {
             match column {
@@ -137,7 +140,10 @@ impl Row {
                 "mobile_phone" => base.mobile_phone = text(value),
                 "work_phone" => base.work_phone = text(value),
                 "country" => base.country = text(value),
-                "employment_date" => base.employment_date = parse_date(self, value)?,
+                "employment_date" => {
+                    base.employment_date =
+                        zones::instant_for(parse_date(self, value)?, base.employment_date, zone)
+                }
                 "payroll_number" => base.payroll_number = text(value),
                 "employee_number" => base.employee_number = text(value),
                 "subsidiary" => base.subsidiary = text(value),
@@ -278,13 +284,14 @@ pub fn apply(
         Updated,
         Unchanged,
     }
+    let zone = accounts::by_id(conn, account_id)?.zone();
     let mut outcomes = vec![Outcome::Unchanged; rows.len()];
     let mut fields: Vec<Vec<String>> = vec![Vec::new(); rows.len()];
     for (i, row) in rows.iter().enumerate() {
         let user_name = row.cell("user_name").unwrap_or_default();
         match employees::find_by_user_name(conn, account_id, user_name)? {
             Some(person) => {
-                let desired = row.overlay(person.profile())?;
+                let desired = row.overlay(person.profile(), zone)?;
                 refuse_entra_owned(row, &person, &desired)?;
                 let after = lifecycle::update_profile(conn, account_id, &person.id, desired, by)
                     .map_err(|e| in_row(row, e))?;
@@ -299,7 +306,7 @@ pub fn apply(
                 }
             }
             None => {
-                let profile = row.overlay(Profile::default())?;
+                let profile = row.overlay(Profile::default(), zone)?;
                 lifecycle::create(conn, account_id, profile, by).map_err(|e| in_row(row, e))?;
                 outcomes[i] = Outcome::Created;
             }
@@ -397,6 +404,7 @@ pub fn export(
     account_id: &str,
     output: impl Write,
 ) -> Result<usize, CsvError> {
+    let zone = accounts::by_id(conn, account_id)?.zone();
     let people = employees::list_current(conn, account_id)?;
     let names: HashMap<&str, &str> = people
         .iter()
@@ -415,6 +423,11 @@ pub fn export(
         let record = COLUMNS.iter().map(|column| {
             let value = match *column {
                 "manager" => manager.to_owned(),
+                // GUIDE section 7: a day (YYYY-MM-DD) in the account's zone.
+                "employment_date" => p
+                    .employment_date
+                    .map(|d| zones::day_in(d, zone).to_string())
+                    .unwrap_or_default(),
                 column => fields
                     .iter()
                     .find(|(name, _)| *name == column)

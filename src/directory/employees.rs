@@ -27,7 +27,9 @@ pub struct Employee {
     pub mobile_phone: Option<String>,
     pub work_phone: Option<String>,
     pub country: Option<String>,
-    pub employment_date: Option<NaiveDate>,
+    /// The instant of employment as Entra sent it (UTC); a date typed by a person is the start
+    /// of that day in the account's zone (`zones`).
+    pub employment_date: Option<NaiveDateTime>,
     pub payroll_number: Option<String>,
     pub employee_number: Option<String>,
     pub subsidiary: Option<String>,
@@ -49,6 +51,8 @@ pub struct Employee {
     pub only_selected_approver: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The displayName Entra sent, if it sent one.
+    pub display_name: Option<String>,
 }
 
 impl Employee {
@@ -56,7 +60,21 @@ impl Employee {
         self.released_at.is_some()
     }
 
+    /// The name shown for the person: the displayName Entra sent, else one made of the given
+    /// and family names, else the login name.
     pub fn display_name(&self) -> String {
+        if let Some(name) = self
+            .display_name
+            .as_deref()
+            .filter(|n| !n.trim().is_empty())
+        {
+            return name.to_owned();
+        }
+        self.composed_name()
+    }
+
+    /// The name made of the given and family names (or the login name), ignoring displayName.
+    pub fn composed_name(&self) -> String {
         let name = format!("{} {}", self.given_name, self.family_name);
         match name.trim() {
             "" => self.user_name.clone(),
@@ -71,6 +89,7 @@ impl Employee {
             email: self.email.clone(),
             given_name: self.given_name.clone(),
             family_name: self.family_name.clone(),
+            display_name: self.display_name.clone(),
             job_title: self.job_title.clone(),
             department: self.department.clone(),
             mobile_phone: self.mobile_phone.clone(),
@@ -94,12 +113,14 @@ pub struct Profile {
     pub email: String,
     pub given_name: String,
     pub family_name: String,
+    /// As Entra sent it; none means "composed of the given and family names".
+    pub display_name: Option<String>,
     pub job_title: Option<String>,
     pub department: Option<String>,
     pub mobile_phone: Option<String>,
     pub work_phone: Option<String>,
     pub country: Option<String>,
-    pub employment_date: Option<NaiveDate>,
+    pub employment_date: Option<NaiveDateTime>,
     pub payroll_number: Option<String>,
     pub employee_number: Option<String>,
     pub subsidiary: Option<String>,
@@ -120,6 +141,7 @@ impl Profile {
         self.family_name = self.family_name.trim().to_owned();
         for field in [
             &mut self.external_id,
+            &mut self.display_name,
             &mut self.job_title,
             &mut self.department,
             &mut self.mobile_phone,
@@ -153,7 +175,7 @@ impl Profile {
     }
 
     /// Every field by its name (the CSV column names, plus `external_id`), as text.
-    pub fn fields(&self) -> [(&'static str, Option<String>); 14] {
+    pub fn fields(&self) -> [(&'static str, Option<String>); 15] {
         let text = |s: &String| Some(s.clone());
         [
             ("external_id", self.external_id.clone()),
@@ -161,6 +183,7 @@ impl Profile {
             ("email", text(&self.email)),
             ("given_name", text(&self.given_name)),
             ("family_name", text(&self.family_name)),
+            ("display_name", self.display_name.clone()),
             ("job_title", self.job_title.clone()),
             ("department", self.department.clone()),
             ("mobile_phone", self.mobile_phone.clone()),
@@ -168,12 +191,37 @@ impl Profile {
             ("country", self.country.clone()),
             (
                 "employment_date",
-                self.employment_date.map(|d| d.to_string()),
+                self.employment_date.map(crate::directory::zones::rfc3339),
             ),
             ("payroll_number", self.payroll_number.clone()),
             ("employee_number", self.employee_number.clone()),
             ("subsidiary", self.subsidiary.clone()),
         ]
+    }
+
+    /// This profile with the named `fields` (by their `fields` names) taken from `from`.
+    pub fn overlaid(mut self, from: &Profile, fields: &[&str]) -> Profile {
+        for field in fields {
+            match *field {
+                "external_id" => self.external_id = from.external_id.clone(),
+                "user_name" => self.user_name = from.user_name.clone(),
+                "email" => self.email = from.email.clone(),
+                "given_name" => self.given_name = from.given_name.clone(),
+                "family_name" => self.family_name = from.family_name.clone(),
+                "display_name" => self.display_name = from.display_name.clone(),
+                "job_title" => self.job_title = from.job_title.clone(),
+                "department" => self.department = from.department.clone(),
+                "mobile_phone" => self.mobile_phone = from.mobile_phone.clone(),
+                "work_phone" => self.work_phone = from.work_phone.clone(),
+                "country" => self.country = from.country.clone(),
+                "employment_date" => self.employment_date = from.employment_date,
+                "payroll_number" => self.payroll_number = from.payroll_number.clone(),
+                "employee_number" => self.employee_number = from.employee_number.clone(),
+                "subsidiary" => self.subsidiary = from.subsidiary.clone(),
+                _ => {}
+            }
+        }
+        self
     }
 
     /// Field-by-field differences from `before`, in a stable order, for the history.

@@ -45,6 +45,20 @@ pub fn provision(
     active: bool,
     by: &Actor,
 ) -> Result<Provisioned> {
+    let every: Vec<&'static str> = profile.fields().iter().map(|(name, _)| *name).collect();
+    provision_sent(conn, account_id, profile, &every, active, by)
+}
+
+/// `provision`, where Entra gave only the `sent` fields (by their `Profile::fields` names): an
+/// adopted person keeps every other field (a CSV import's department, dates, numbers...).
+pub fn provision_sent(
+    conn: &mut DbConnection,
+    account_id: &str,
+    profile: Profile,
+    sent: &[&'static str],
+    active: bool,
+    by: &Actor,
+) -> Result<Provisioned> {
     let profile = profile.cleaned()?;
     let (by_name, by_mail) = holders(conn, account_id, &profile, None)?;
     let holder = match (by_name, by_mail) {
@@ -63,7 +77,7 @@ pub fn provision(
     };
     match holder {
         (person, _) if !person.federated && !person.defederated => {
-            let employee = adopt(conn, person, profile, active, by)?;
+            let employee = adopt(conn, person, profile, sent, active, by)?;
             Ok(Provisioned {
                 employee,
                 adopted: true,
@@ -389,12 +403,20 @@ fn insert(
 fn adopt(
     conn: &mut DbConnection,
     person: Employee,
-    profile: Profile,
+    sent: Profile,
+    fields: &[&'static str],
     active: bool,
     by: &Actor,
 ) -> Result<Employee> {
+    let profile = person.profile().overlaid(&sent, fields);
     let mut changes = profile.changes_from(&person.profile());
     changes.push(Change::flag("federated", false, true));
+    // Which fields Entra owns from now on, changed or not.
+    changes.push(Change::new(
+        "taken_over_by_entra",
+        None,
+        Some(fields.join(", ")),
+    ));
     diesel::update(e::table.find(&person.id))
         .set((
             &profile,

@@ -16,6 +16,7 @@ pub mod lifecycle;
 pub mod provisioning_log;
 pub mod search;
 pub mod sessions;
+pub mod zones;
 
 pub use error::DirectoryError;
 

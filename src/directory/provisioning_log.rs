@@ -105,9 +105,15 @@ pub fn count(conn: &mut DbConnection, account_id: &str, query: &LogQuery) -> Res
     Ok(matching(account_id, query).count().get_result(conn)?)
 }
 
-/// What an admin can do about a failed request, from the status we answered.
-pub fn hint(status: i32) -> &'static str {
+/// What an admin can do about a failed request, from the status we answered and the line's
+/// detail (which starts with the SCIM error type).
+pub fn hint(status: i32, detail: &str) -> &'static str {
     match status {
+        400 if detail.starts_with("invalidFilter") => {
+            "Entra asked for users or groups with a filter Gatehouse does not answer; the detail \
+             names the attribute. Match on userName, externalId, emails, employeeNumber or \
+             displayName (Provisioning > Attribute mapping > Matching precedence in Entra)."
+        }
         400 => {
             "Entra sent a value Gatehouse cannot store; the detail names the attribute. Fix its \
                 mapping under Provisioning > Attribute mapping in Entra, then restart provisioning."

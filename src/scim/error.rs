@@ -71,6 +71,23 @@ impl ScimError {
         )
     }
 
+    pub fn uri_too_long(limit: usize) -> ScimError {
+        ScimError::new(
+            414,
+            Some("invalidValue"),
+            format!("the request URL is longer than {limit} bytes"),
+        )
+    }
+
+    /// The provisioning log's text: the scimType first, so the admin pages can tell a refused
+    /// filter from a refused value.
+    pub fn logged(&self) -> String {
+        match self.scim_type {
+            Some(kind) => format!("{kind}: {}", self.detail),
+            None => self.detail.clone(),
+        }
+    }
+
     pub fn unavailable() -> ScimError {
         ScimError::new(503, None, "the directory is unavailable, try again")
     }

@@ -8,7 +8,7 @@ use diesel::sql_types::{Bool, Nullable};
 use scim_v2::filter::{AttrExp, AttrPath, CompValue, CompareOp, Filter, ValFilter};
 
 use super::error::ScimError;
-use super::resource::ENTERPRISE;
+use super::resource::{ENTERPRISE, GATEHOUSE};
 use crate::db::DbConnection;
 use crate::db::schema::employees as e;
 use crate::directory::keys;
@@ -133,6 +133,7 @@ enum Column {
     GivenName,
     FamilyName,
     Manager,
+    EmployeeNumber,
 }
 
 fn attribute(expression: &AttrExp) -> Result<Condition, ScimError> {
@@ -145,7 +146,7 @@ fn attribute(expression: &AttrExp) -> Result<Condition, ScimError> {
     let in_extension = path
         .uri
         .as_deref()
-        .is_some_and(|u| u.eq_ignore_ascii_case(ENTERPRISE));
+        .is_some_and(|u| u.eq_ignore_ascii_case(ENTERPRISE) || u.eq_ignore_ascii_case(GATEHOUSE));
     let column = match (name.as_str(), sub.as_deref(), in_extension) {
         ("username", None, false) => Column::UserName,
         ("emails", None | Some("value"), false) => Column::Email,
@@ -155,6 +156,8 @@ fn attribute(expression: &AttrExp) -> Result<Condition, ScimError> {
         ("name", Some("givenname"), false) => Column::GivenName,
         ("name", Some("familyname"), false) => Column::FamilyName,
         ("manager", None | Some("value"), _) => Column::Manager,
+        // Both extensions carry it (one column): an admin may match on either.
+        ("employeenumber", None, _) => Column::EmployeeNumber,
         ("active", None, false) => {
             return match (op, value) {
                 (Some(CompareOp::Eq), Some(CompValue::True)) => {
@@ -176,7 +179,10 @@ fn attribute(expression: &AttrExp) -> Result<Condition, ScimError> {
             };
         }
         ("displayname", None, false) => {
-            let display = e::given_name.concat(" ").concat(e::family_name);
+            // The displayName Entra sent, else the one we compose (as the resource shows).
+            let display = diesel::dsl::sql::<diesel::sql_types::Text>(
+                "COALESCE(employees.display_name, employees.given_name || ' ' || employees.family_name)",
+            );
             return match (op, value) {
                 (Some(CompareOp::Eq), Some(CompValue::Str(v))) => {
                     Ok(Box::new(display.eq(v.clone()).nullable()))
@@ -198,6 +204,7 @@ fn present(column: Column) -> Condition {
         Column::ExternalId => Box::new(e::external_id.is_not_null().nullable()),
         Column::Title => Box::new(e::job_title.is_not_null().nullable()),
         Column::Manager => Box::new(e::manager_ref.is_not_null().nullable()),
+        Column::EmployeeNumber => Box::new(e::employee_number.is_not_null().nullable()),
         // Required attributes are always present.
         _ => Box::new(e::id.eq(e::id).nullable()),
     }
@@ -254,6 +261,7 @@ fn text_condition(
         Column::GivenName => on!(e::given_name),
         Column::FamilyName => on!(e::family_name),
         Column::Manager => on!(e::manager_ref.assume_not_null()),
+        Column::EmployeeNumber => on!(e::employee_number.assume_not_null()),
     }
 }
 
@@ -273,7 +281,7 @@ fn describe(path: &AttrPath) -> String {
 
 fn unsupported(path: &AttrPath) -> ScimError {
     ScimError::filter(format!(
-        "filtering on {} is not supported; use userName, externalId, id, emails, displayName, active, title, name or manager",
+        "filtering on {} is not supported; use userName, externalId, id, emails, displayName, active, title, name, manager or employeeNumber",
         describe(path)
     ))
 }

@@ -9,11 +9,12 @@ use serde_json::{Value, json};
 use super::error::ScimError;
 use super::input::field;
 use super::resource::{self, GROUP, PATCH};
-use super::users::{ListQuery, MAX_PAGE, Reply, visible};
+use super::users::{ListQuery, MAX_PAGE, Reply};
 use crate::db::schema::{employees, scim_group_members as members, scim_groups as g};
 use crate::db::{DbConnection, is_unique_violation};
 use crate::directory::accounts::Account;
-use crate::directory::{clock, keys};
+use crate::directory::employees as people;
+use crate::directory::{DirectoryError, clock, keys};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = g)]
@@ -144,6 +145,7 @@ pub fn create(
     body: &Value,
     base: &str,
 ) -> Result<Reply, ScimError> {
+    super::input::check_schemas(body, GROUP)?;
     let object = body
         .as_object()
         .ok_or_else(|| ScimError::syntax("the body must be a JSON object"))?;
@@ -163,9 +165,10 @@ pub fn create(
         .execute(conn)
         .map_err(|e| unique(e, &name))?;
     let group = find(conn, account, &id)?;
-    add_members(conn, account, &group, field(object, "members"))?;
+    let skipped = add_members(conn, account, &group, field(object, "members"))?;
     let mut reply = Reply::json(201, render(conn, &group, base, true)?);
     reply.location = Some(format!("{base}/Groups/{id}"));
+    reply.note = skipped_note(&skipped);
     Ok(reply)
 }
 
@@ -177,6 +180,7 @@ pub fn replace(
     base: &str,
 ) -> Result<Reply, ScimError> {
     let group = find(conn, account, id)?;
+    super::input::check_schemas(body, GROUP)?;
     let object = body
         .as_object()
         .ok_or_else(|| ScimError::syntax("the body must be a JSON object"))?;
@@ -185,9 +189,12 @@ pub fn replace(
         .set(g::external_id.eq(field(object, "externalId").and_then(Value::as_str)))
         .execute(conn)?;
     diesel::delete(members::table.filter(members::group_id.eq(&group.id))).execute(conn)?;
-    add_members(conn, account, &group, field(object, "members"))?;
+    let skipped = add_members(conn, account, &group, field(object, "members"))?;
     let group = find(conn, account, id)?;
-    Ok(Reply::json(200, render(conn, &group, base, true)?))
+    Ok(Reply {
+        note: skipped_note(&skipped),
+        ..Reply::json(200, render(conn, &group, base, true)?)
+    })
 }
 
 pub fn patch(
@@ -195,7 +202,7 @@ pub fn patch(
     account: &Account,
     id: &str,
     body: &Value,
-    base: &str,
+    _base: &str,
 ) -> Result<Reply, ScimError> {
     let group = find(conn, account, id)?;
     let object = body
@@ -210,6 +217,7 @@ pub fn patch(
     let operations = field(object, "Operations")
         .and_then(Value::as_array)
         .ok_or_else(|| ScimError::syntax("Operations must be an array"))?;
+    let mut skipped = Vec::new();
     for operation in operations {
         let operation = operation
             .as_object()
@@ -238,7 +246,7 @@ pub fn patch(
                         diesel::delete(members::table.filter(members::group_id.eq(&group.id)))
                             .execute(conn)?;
                     }
-                    add_members(conn, account, &group, Some(list))?;
+                    skipped.extend(add_members(conn, account, &group, Some(list))?);
                 }
             }
             ("add" | "replace", Some(p)) if p.eq_ignore_ascii_case("displayName") => {
@@ -254,7 +262,7 @@ pub fn patch(
                     diesel::delete(members::table.filter(members::group_id.eq(&group.id)))
                         .execute(conn)?;
                 }
-                add_members(conn, account, &group, value)?;
+                skipped.extend(add_members(conn, account, &group, value)?);
             }
             ("remove", Some(p)) if p.eq_ignore_ascii_case("externalId") => {
                 diesel::update(g::table.find(&group.id))
@@ -278,19 +286,18 @@ pub fn patch(
     diesel::update(g::table.find(&group.id))
         .set(g::updated_at.eq(clock::now()))
         .execute(conn)?;
-    let group = find(conn, account, id)?;
-    Ok(Reply::json(200, render(conn, &group, base, true)?))
+    // 204 without a body: re-reading every member after each batch would make a large group's
+    // provisioning quadratic (RFC 7644 section 3.5.2 allows it).
+    Ok(Reply {
+        note: skipped_note(&skipped),
+        ..Reply::empty()
+    })
 }
 
 pub fn delete(conn: &mut DbConnection, account: &Account, id: &str) -> Result<Reply, ScimError> {
     let group = find(conn, account, id)?;
     diesel::delete(g::table.find(&group.id)).execute(conn)?;
-    Ok(Reply {
-        status: 204,
-        body: None,
-        location: None,
-        employee_id: None,
-    })
+    Ok(Reply::empty())
 }
 
 fn display_name(value: Option<&Value>) -> Result<String, ScimError> {
@@ -347,30 +354,54 @@ fn member_ids(value: Option<&Value>) -> Result<Vec<String>, ScimError> {
         .collect()
 }
 
+/// Adds members; returns the ids it skipped because SCIM deleted those people (Entra may
+/// still list them in a batch sent just after the DELETE).
 fn add_members(
     conn: &mut DbConnection,
     account: &Account,
     group: &Group,
     value: Option<&Value>,
-) -> Result<(), ScimError> {
+) -> Result<Vec<String>, ScimError> {
+    let mut skipped = Vec::new();
     for id in member_ids(value)? {
-        let person = visible(conn, account, &id)
-            .map_err(|_| ScimError::value(format!("member {id} is not a User of this tenant")))?;
-        let exists: i64 = members::table
-            .filter(members::group_id.eq(&group.id))
-            .filter(members::employee_id.eq(&person.id))
-            .count()
-            .get_result(conn)?;
-        if exists == 0 {
-            diesel::insert_into(members::table)
-                .values((
-                    members::group_id.eq(&group.id),
-                    members::employee_id.eq(&person.id),
-                ))
-                .execute(conn)?;
-        }
+        let person = match people::get(conn, &account.id, &id) {
+            Ok(person) if person.is_released() && person.federated => {
+                log::info!("scim: group {}: member {id} was deleted, skipped", group.id);
+                skipped.push(id);
+                continue;
+            }
+            Ok(person) if person.federated && !person.defederated => person,
+            Ok(_) | Err(DirectoryError::NotFound { .. }) => {
+                return Err(ScimError::value(format!(
+                    "member {id} is not a User of this tenant"
+                )));
+            }
+            Err(other) => return Err(other.into()),
+        };
+        // Two batches adding the same member at once: the second finds it there, no error.
+        let row = (
+            members::group_id.eq(&group.id),
+            members::employee_id.eq(&person.id),
+        );
+        match conn {
+            DbConnection::Sqlite(c) => diesel::insert_into(members::table)
+                .values(row)
+                .on_conflict_do_nothing()
+                .execute(c)?,
+            DbConnection::Pg(c) => diesel::insert_into(members::table)
+                .values(row)
+                .on_conflict_do_nothing()
+                .execute(c)?,
+        };
     }
-    Ok(())
+    Ok(skipped)
+}
+
+fn skipped_note(skipped: &[String]) -> String {
+    match skipped.is_empty() {
+        true => String::new(),
+        false => format!("skipped member(s) deleted earlier: {}", skipped.join(", ")),
+    }
 }
 
 /// `members` with a value array (Entra), `members[value eq "id"]`, or `members` alone (all).

@@ -19,6 +19,11 @@ use crate::web::body::{BodyError, read_limited};
 /// Request bodies are capped: Entra's largest (a group with many members) stay well below.
 pub const MAX_BODY_BYTES: usize = 512 * 1024;
 
+/// Longer request targets get a SCIM error here. Entra's (one filter on one attribute) are a
+/// few hundred bytes; past 64 KiB actix-http itself refuses the request line with an empty
+/// 400, before any handler runs.
+pub const MAX_URL_BYTES: usize = 8 * 1024;
+
 fn bearer(request: &HttpRequest) -> Option<String> {
     let header = request.headers().get("authorization")?.to_str().ok()?;
     let (scheme, token) = header.trim().split_once(' ')?;
@@ -38,6 +43,13 @@ async fn run<F>(
 where
     F: FnOnce(&mut DbConnection, &Account, &str) -> Result<Reply, ScimError> + Send + 'static,
 {
+    let target = request
+        .uri()
+        .path_and_query()
+        .map_or(0, |p| p.as_str().len());
+    if target > MAX_URL_BYTES {
+        return ScimError::uri_too_long(MAX_URL_BYTES).response();
+    }
     let token = bearer(request);
     let log_writer = request
         .app_data::<web::Data<LogWriter>>()
@@ -59,9 +71,9 @@ where
                 Ok(reply) => (
                     reply.status,
                     reply.employee_id.clone().or(subject.clone()),
-                    String::new(),
+                    reply.note.clone(),
                 ),
-                Err(error) => (error.status, subject.clone(), error.detail.clone()),
+                Err(error) => (error.status, subject.clone(), error.logged()),
             };
             let record =
                 |c: &mut DbConnection,
@@ -85,7 +97,7 @@ where
                         (
                             reply.status,
                             reply.employee_id.clone().or_else(|| subject.clone()),
-                            String::new(),
+                            reply.note.clone(),
                         ),
                     )?;
                     Ok(reply)
@@ -148,10 +160,12 @@ async fn json_body(payload: web::Payload) -> Result<Value, ScimError> {
         .map_err(|e| ScimError::syntax(format!("the body is not valid JSON: {e}")))
 }
 
-fn query(request: &HttpRequest) -> ListQuery {
-    web::Query::<ListQuery>::from_query(request.query_string())
-        .map(|q| q.into_inner())
-        .unwrap_or_default()
+/// The list parameters; one that does not parse (`count=abc`) is refused, not dropped, since
+/// dropping it would answer a filtered query with unfiltered users. Parameters we do not know
+/// (Entra's `aadOptscim062020` feature flag) are ignored.
+fn query(request: &HttpRequest) -> Result<ListQuery, ScimError> {
+    serde_urlencoded::from_str::<ListQuery>(request.query_string())
+        .map_err(|e| ScimError::value(format!("the query string is not valid: {e}")))
 }
 
 type Outcome = Result<Reply, ScimError>;
@@ -226,7 +240,7 @@ async fn list<R: Resource>(
 ) -> HttpResponse {
     let q = query(&request);
     run(&request, &db, &settings, false, None, move |c, a, base| {
-        R::list(c, a, &q, base)
+        R::list(c, a, &q?, base)
     })
     .await
 }
@@ -270,7 +284,7 @@ async fn get<R: Resource>(
         &settings,
         false,
         subject::<R>(&id),
-        move |c, a, base| R::get(c, a, &id, &q, base),
+        move |c, a, base| R::get(c, a, &id, &q?, base),
     )
     .await
 }

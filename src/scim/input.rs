@@ -1,14 +1,18 @@
 //! Reading a User resource (POST, PUT, and the patched document of a PATCH) into the
-//! directory's terms, strictly: wrong types, bad dates and attributes the core schema does not
-//! know are refused with the attribute named. Custom attributes are accepted under their
-//! extension URN, as an object or as `URN:attribute` keys, listed in `schemas` or not.
+//! directory's terms, strictly: wrong types (of every attribute, read or not), bad dates and
+//! attributes the core schema does not know are refused with the attribute named; an unknown
+//! attribute whose value is null says nothing and is ignored. Custom attributes are accepted
+//! under their extension URN, as an object or as `URN:attribute` keys, listed in `schemas` or
+//! not.
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime};
+use chrono_tz::Tz;
 use serde_json::{Map, Value};
 
 use super::error::ScimError;
 use super::resource::{ENTERPRISE, GATEHOUSE};
 use crate::directory::employees::Profile;
+use crate::directory::zones;
 
 /// Core User attributes (RFC 7643 section 4.1) and common ones we accept and ignore.
 const CORE: &[&str] = &[
@@ -39,14 +43,82 @@ const CORE: &[&str] = &[
     "x509certificates",
 ];
 
+/// Single-valued core attributes that are strings.
+const STRINGS: &[&str] = &[
+    "id",
+    "externalid",
+    "username",
+    "displayname",
+    "nickname",
+    "profileurl",
+    "title",
+    "usertype",
+    "preferredlanguage",
+    "locale",
+    "timezone",
+    "password",
+];
+
+const ENTERPRISE_STRINGS: &[&str] = &[
+    "employeenumber",
+    "costcenter",
+    "organization",
+    "division",
+    "department",
+];
+
+/// Multi-valued core attributes: arrays of objects.
+const LISTS: &[&str] = &[
+    "emails",
+    "phonenumbers",
+    "ims",
+    "photos",
+    "addresses",
+    "groups",
+    "entitlements",
+    "roles",
+    "x509certificates",
+];
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct UserInput {
     pub profile: Profile,
     pub active: bool,
     pub manager: Option<String>,
+    /// The profile fields (by their `Profile::fields` names) this document gave a value for:
+    /// an adoption takes these and keeps the rest.
+    pub sent: Vec<&'static str>,
 }
 
-pub fn parse_user(doc: &Value) -> Result<UserInput, ScimError> {
+/// `schemas` of a POST or PUT: an array that holds the resource's core schema URN. Left out, it
+/// is read as the core schema (clients that omit it send nothing else ambiguous).
+pub fn check_schemas(doc: &Value, core: &str) -> Result<(), ScimError> {
+    let Some(object) = doc.as_object() else {
+        return Err(ScimError::syntax("the body must be a JSON object"));
+    };
+    match field(object, "schemas") {
+        None => Ok(()),
+        Some(Value::Array(urns)) => {
+            if !urns.iter().all(Value::is_string) {
+                return Err(ScimError::value("schemas must be an array of URN strings"));
+            }
+            match urns
+                .iter()
+                .filter_map(Value::as_str)
+                .any(|u| u.eq_ignore_ascii_case(core))
+            {
+                true => Ok(()),
+                false => Err(ScimError::value(format!("schemas must contain {core}"))),
+            }
+        }
+        Some(other) => Err(ScimError::value(format!(
+            "schemas must be an array containing {core}, not {other}"
+        ))),
+    }
+}
+
+/// Reads a User document; a date given without a time is the start of that day in `zone`.
+pub fn parse_user(doc: &Value, zone: Tz) -> Result<UserInput, ScimError> {
     let object = doc
         .as_object()
         .ok_or_else(|| ScimError::syntax("the body must be a JSON object"))?;
@@ -60,10 +132,21 @@ pub fn parse_user(doc: &Value) -> Result<UserInput, ScimError> {
             merge_extension(&mut ours, key, rest, value)?;
         } else if lower.starts_with("urn:") {
             // Another extension: not ours to judge.
-        } else if !CORE.contains(&lower.as_str()) {
+        } else if CORE.contains(&lower.as_str()) {
+            check_core_type(key, &lower, value)?;
+        } else if !value.is_null() {
+            // Refused rather than dropped: a mapping to an attribute we do not keep would
+            // otherwise look successful in Entra while the value goes nowhere.
             return Err(ScimError::syntax(format!(
                 "unknown attribute {key:?} in the core User schema"
             )));
+        }
+    }
+    // The enterprise extension's string attributes (RFC 7643 section 4.3); clients may repeat
+    // `schemas` inside the extension object, which says nothing.
+    for (key, value) in &enterprise {
+        if ENTERPRISE_STRINGS.contains(&key.to_ascii_lowercase().as_str()) {
+            string_or_null(value, &format!("{ENTERPRISE}:{key}"))?;
         }
     }
     let get = |name: &str| field(object, name);
@@ -94,33 +177,115 @@ pub fn parse_user(doc: &Value) -> Result<UserInput, ScimError> {
         None | Some(Value::Null) => None,
         Some(Value::String(id)) => Some(id.clone()),
         Some(Value::Object(m)) => text(field(m, "value"), "manager.value")?,
+        // One manager, sent as a one-element list of references.
+        Some(Value::Array(items)) if items.len() <= 1 => match items.first() {
+            None | Some(Value::Null) => None,
+            Some(Value::String(id)) => Some(id.clone()),
+            Some(Value::Object(m)) => text(field(m, "value"), "manager.value")?,
+            Some(other) => {
+                return Err(ScimError::value(format!(
+                    "manager must be an object with a value, not {other}"
+                )));
+            }
+        },
         Some(other) => {
             return Err(ScimError::value(format!(
                 "manager must be an object with a value, not {other}"
             )));
         }
     };
+    let email_sent = typed_value(get("emails"), "emails", "work", "value")?.is_some();
+    let given_name = text(field(&name, "givenName"), "name.givenName")?;
+    let family_name = text(field(&name, "familyName"), "name.familyName")?;
     let profile = Profile {
         external_id: text(get("externalId"), "externalId")?,
         user_name,
         email,
-        given_name: text(field(&name, "givenName"), "name.givenName")?.unwrap_or_default(),
-        family_name: text(field(&name, "familyName"), "name.familyName")?.unwrap_or_default(),
+        given_name: given_name.clone().unwrap_or_default(),
+        family_name: family_name.clone().unwrap_or_default(),
+        display_name: text(get("displayName"), "displayName")?,
         job_title: text(get("title"), "title")?,
         department: text(field(&enterprise, "department"), "department")?,
         mobile_phone: typed_value(get("phoneNumbers"), "phoneNumbers", "mobile", "value")?,
         work_phone: typed_value(get("phoneNumbers"), "phoneNumbers", "work", "value")?,
         country: typed_value(get("addresses"), "addresses", "work", "country")?,
-        employment_date: date(field(&ours, "dateOfEmployment"))?,
+        employment_date: date(field(&ours, "dateOfEmployment"), zone)?,
         payroll_number: text(field(&ours, "payrollNumber"), "payrollNumber")?,
         employee_number,
         subsidiary: text(field(&ours, "groupCompanyName"), "groupCompanyName")?,
     };
+    let sent = profile
+        .fields()
+        .into_iter()
+        .filter(|(name, value)| match *name {
+            "user_name" => true,
+            "email" => email_sent,
+            "given_name" => given_name.is_some(),
+            "family_name" => family_name.is_some(),
+            _ => value.is_some(),
+        })
+        .map(|(name, _)| name)
+        .collect();
     Ok(UserInput {
         profile,
         active,
         manager: manager.filter(|m| !m.trim().is_empty()),
+        sent,
     })
+}
+
+/// The type of a core attribute we may not read, so a wrong one is refused and not dropped.
+fn check_core_type(key: &str, lower: &str, value: &Value) -> Result<(), ScimError> {
+    if STRINGS.contains(&lower) {
+        return string_or_null(value, key);
+    }
+    if LISTS.contains(&lower) {
+        return match value {
+            Value::Null => Ok(()),
+            Value::Array(items) => items.iter().try_for_each(|item| match item {
+                Value::Object(element) => element.iter().try_for_each(|(sub, v)| match v {
+                    Value::Null | Value::String(_) | Value::Bool(_) => Ok(()),
+                    other => Err(ScimError::value(format!(
+                        "{key}.{sub} must be a string or boolean, not {other}"
+                    ))),
+                }),
+                other => Err(ScimError::value(format!(
+                    "{key} must hold objects, not {other}"
+                ))),
+            }),
+            other => Err(ScimError::value(format!(
+                "{key} must be an array, not {other}"
+            ))),
+        };
+    }
+    match lower {
+        "name" => match value {
+            Value::Null => Ok(()),
+            Value::Object(parts) => parts
+                .iter()
+                .try_for_each(|(sub, v)| string_or_null(v, &format!("name.{sub}"))),
+            other => Err(ScimError::value(format!(
+                "name must be an object, not {other}"
+            ))),
+        },
+        "meta" => match value {
+            Value::Null | Value::Object(_) => Ok(()),
+            other => Err(ScimError::value(format!(
+                "meta must be an object, not {other}"
+            ))),
+        },
+        // schemas is checked by `check_schemas`, active where it is read.
+        _ => Ok(()),
+    }
+}
+
+fn string_or_null(value: &Value, name: &str) -> Result<(), ScimError> {
+    match value {
+        Value::Null | Value::String(_) => Ok(()),
+        other => Err(ScimError::value(format!(
+            "{name} must be a string, not {other}"
+        ))),
+    }
 }
 
 /// `Some("")` for the extension object itself, `Some("attr")` for a flattened `URN:attr` key.
@@ -231,13 +396,17 @@ fn typed_value(
     }
 }
 
-fn date(value: Option<&Value>) -> Result<Option<NaiveDate>, ScimError> {
+/// The instant as sent (kept to the microsecond, as UTC); a bare date is the start of that day
+/// in the account's zone.
+fn date(value: Option<&Value>, zone: Tz) -> Result<Option<NaiveDateTime>, ScimError> {
     let Some(text) = self::text(value, "dateOfEmployment")? else {
         return Ok(None);
     };
-    let parsed = chrono::DateTime::parse_from_rfc3339(&text)
-        .map(|d| d.date_naive())
-        .or_else(|_| NaiveDate::parse_from_str(&text, "%Y-%m-%d"))
+    let parsed = chrono::DateTime::parse_from_rfc3339(text.trim())
+        .map(|d| chrono::SubsecRound::trunc_subsecs(d.naive_utc(), 6))
+        .or_else(|_| {
+            NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map(|d| zones::start_of(d, zone))
+        })
         .map_err(|_| {
             ScimError::value(format!(
                 "dateOfEmployment {text:?} is not a dateTime (e.g. 2024-03-01T00:00:00Z)"
@@ -264,14 +433,14 @@ mod tests {
             "urn:ietf:params:scim:schemas:extension:gatehouse:2.0:User:payrollNumber": "P-7",
             "urn:ietf:params:scim:schemas:extension:gatehouse:2.0:User": {"dateOfEmployment": "2021-04-01T00:00:00Z"}
         });
-        let input = parse_user(&doc).expect("valid");
+        let input = parse_user(&doc, Tz::UTC).expect("valid");
         assert_eq!(input.profile.email, "ann.lee@acme.com");
         assert_eq!(input.profile.mobile_phone.as_deref(), Some("+46 70"));
         assert_eq!(input.profile.department.as_deref(), Some("Sales"));
         assert_eq!(input.profile.payroll_number.as_deref(), Some("P-7"));
         assert_eq!(
-            input.profile.employment_date,
-            NaiveDate::from_ymd_opt(2021, 4, 1)
+            input.profile.employment_date.map(zones::rfc3339).as_deref(),
+            Some("2021-04-01T00:00:00Z")
         );
         assert_eq!(input.manager.as_deref(), Some("boss-id"));
     }
@@ -295,7 +464,7 @@ mod tests {
             (json!({"emails": []}), "userName is required"),
         ];
         for (doc, expected) in cases {
-            let error = parse_user(&doc).expect_err("refused");
+            let error = parse_user(&doc, Tz::UTC).expect_err("refused");
             assert!(error.detail.contains(expected), "{doc}: {}", error.detail);
             assert_eq!(error.status, 400);
         }

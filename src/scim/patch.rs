@@ -152,13 +152,33 @@ fn at_path(doc: &mut Value, op: Op, path: &str, value: Option<Value>) -> Result<
         .map_err(|e| ScimError::path(format!("{path:?} is not a valid path: {e}")))?;
     match (parsed, op) {
         (PatchPath::Attr(attr), Op::Remove) => {
-            remove(doc, &attr);
+            remove(doc, &resolved(attr));
             Ok(())
         }
         (PatchPath::Attr(attr), _) => set(doc, op, &attr, value.unwrap_or(Value::Null)),
-        (PatchPath::Value(vp), _) => {
-            filtered(doc, op, &vp.attr, &vp.filter, vp.sub_attr.as_deref(), value)
-        }
+        (PatchPath::Value(vp), _) => filtered(
+            doc,
+            op,
+            &resolved(vp.attr),
+            &vp.filter,
+            vp.sub_attr.as_deref(),
+            value,
+        ),
+    }
+}
+
+/// `manager` without its URN is the enterprise extension's: the core schema has none.
+fn resolved(attr: AttrPath) -> AttrPath {
+    let core = attr
+        .uri
+        .as_deref()
+        .is_none_or(|u| u.eq_ignore_ascii_case(super::resource::USER));
+    match is_manager(&attr) && core {
+        true => AttrPath {
+            uri: Some(ENTERPRISE.to_owned()),
+            ..attr
+        },
+        false => attr,
     }
 }
 
@@ -178,7 +198,12 @@ fn is_manager(attr: &AttrPath) -> bool {
 fn set(doc: &mut Value, op: Op, attr: &AttrPath, value: Value) -> Result<(), ScimError> {
     // Entra names the manager by a bare id and clears it with "" or null.
     if is_manager(attr) {
-        let id = match &value {
+        // One manager, possibly sent as a one-element list of references.
+        let single = match &value {
+            Value::Array(items) if items.len() <= 1 => items.first().cloned().unwrap_or_default(),
+            other => other.clone(),
+        };
+        let id = match &single {
             Value::String(id) => Some(id.clone()),
             Value::Object(m) => super::input::field(m, "value")
                 .and_then(Value::as_str)
@@ -266,13 +291,36 @@ fn filtered(
     value: Option<Value>,
 ) -> Result<(), ScimError> {
     let map = container(doc, attr);
-    let list = child(map, &attr.name);
-    if !list.is_array() {
-        *list = Value::Array(Vec::new());
-    }
-    let Value::Array(items) = list else {
-        unreachable!("just made an array")
+    let key = key_in(map, &attr.name);
+    // A single-valued complex attribute (the manager) is a list of one for the filter.
+    let single = is_manager(attr) || map.get(&key).is_some_and(Value::is_object);
+    let mut items = match map.remove(&key) {
+        Some(Value::Array(items)) => items,
+        None | Some(Value::Null) => Vec::new(),
+        Some(one) => vec![one],
     };
+    let result = filter_list(&mut items, op, attr, filter, sub, value);
+    match (single, items.len()) {
+        (true, 0) => {}
+        (true, _) => {
+            let last = items.pop().unwrap_or_default();
+            map.insert(key, last);
+        }
+        (false, _) => {
+            map.insert(key, Value::Array(items));
+        }
+    }
+    result
+}
+
+fn filter_list(
+    items: &mut Vec<Value>,
+    op: Op,
+    attr: &AttrPath,
+    filter: &ValFilter,
+    sub: Option<&str>,
+    value: Option<Value>,
+) -> Result<(), ScimError> {
     if op == Op::Remove {
         match sub {
             Some(sub) => {

@@ -67,10 +67,11 @@ pub fn user(person: &Employee, base: &str) -> Value {
     }
     add_extension(&mut doc, ENTERPRISE, enterprise);
     let mut ours = Map::new();
-    if let Some(date) = person.employment_date {
+    if let Some(instant) = person.employment_date {
+        // The instant Entra sent, in the form it sends: a difference would be re-sent forever.
         ours.insert(
             "dateOfEmployment".into(),
-            json!(format!("{date}T00:00:00Z")),
+            json!(crate::directory::zones::rfc3339(instant)),
         );
     }
     for (key, value) in [

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::error::ScimError;
 use super::filter::{self, Condition};
-use super::input::{UserInput, parse_user};
+use super::input::{UserInput, check_schemas, parse_user};
 use super::patch;
 use super::resource;
 use crate::db::DbConnection;
@@ -25,6 +25,8 @@ pub struct Reply {
     pub location: Option<String>,
     /// The person concerned, for the provisioning log.
     pub employee_id: Option<String>,
+    /// What the provisioning log line says about a request that succeeded (e.g. what it skipped).
+    pub note: String,
 }
 
 impl Reply {
@@ -34,6 +36,18 @@ impl Reply {
             body: Some(body),
             location: None,
             employee_id: None,
+            note: String::new(),
+        }
+    }
+
+    /// 204 No Content.
+    pub fn empty() -> Reply {
+        Reply {
+            status: 204,
+            body: None,
+            location: None,
+            employee_id: None,
+            note: String::new(),
         }
     }
 }
@@ -189,11 +203,22 @@ pub fn create(
     body: &Value,
     base: &str,
 ) -> Result<Reply, ScimError> {
-    let input = parse_user(body)?;
+    check_schemas(body, resource::USER)?;
+    let input = parse_user(body, account.zone())?;
+    let user_name = input.profile.user_name.clone();
     let manager = input.manager.clone();
-    let made = lifecycle::provision(conn, &account.id, input.profile, input.active, &by())?;
+    let made = lifecycle::provision_sent(
+        conn,
+        &account.id,
+        input.profile,
+        &input.sent,
+        input.active,
+        &by(),
+    )
+    .map_err(|e| refused_create(e.into(), &user_name))?;
     let mut person = made.employee;
-    if manager != person.manager_ref {
+    // No manager sent keeps the approver an adopted person already had.
+    if manager.is_some() && manager != person.manager_ref {
         person = approvers::set_manager(conn, &account.id, &person.id, manager.as_deref(), &by())?;
     }
     let location = format!("{base}/Users/{}", person.id);
@@ -202,6 +227,7 @@ pub fn create(
         body: Some(resource::user(&person, base)),
         location: Some(location),
         employee_id: Some(person.id),
+        note: String::new(),
     })
 }
 
@@ -213,7 +239,8 @@ pub fn replace(
     base: &str,
 ) -> Result<Reply, ScimError> {
     let person = visible(conn, account, id)?;
-    let input = parse_user(body)?;
+    check_schemas(body, resource::USER)?;
+    let input = parse_user(body, account.zone())?;
     let person = apply(conn, account, person, input)?;
     Ok(Reply {
         employee_id: Some(person.id.clone()),
@@ -233,7 +260,11 @@ pub fn patch(
     let mut doc = before.clone();
     patch::apply(&mut doc, body)?;
     patch::sync_employee_number(&before, &mut doc);
-    let input = parse_user(&doc)?;
+    let mut input = parse_user(&doc, account.zone())?;
+    // The displayName we showed was composed, not sent: it stays composed unless changed.
+    if person.display_name.is_none() && input.profile.display_name == Some(person.composed_name()) {
+        input.profile.display_name = None;
+    }
     let person = apply(conn, account, person, input)?;
     Ok(Reply {
         employee_id: Some(person.id.clone()),
@@ -241,14 +272,23 @@ pub fn patch(
     })
 }
 
+/// A refused create names who was refused, for Entra's logs and ours.
+fn refused_create(error: ScimError, user_name: &str) -> ScimError {
+    match error.detail.contains(user_name) {
+        true => error,
+        false => ScimError {
+            detail: format!("userName {user_name:?}: {}", error.detail),
+            ..error
+        },
+    }
+}
+
 pub fn delete(conn: &mut DbConnection, account: &Account, id: &str) -> Result<Reply, ScimError> {
     let person = visible(conn, account, id)?;
     lifecycle::release(conn, &account.id, &person.id, &by())?;
     Ok(Reply {
-        status: 204,
-        body: None,
-        location: None,
         employee_id: Some(person.id),
+        ..Reply::empty()
     })
 }
 

@@ -47,8 +47,9 @@ fn import_creates_people_with_all_fields_and_the_manager_as_approver() {
     assert_eq!(ann.department.as_deref(), Some("Sales"));
     assert_eq!(ann.work_phone.as_deref(), Some("+46 8 1"));
     assert_eq!(
-        ann.employment_date,
-        chrono::NaiveDate::from_ymd_opt(2020, 2, 3)
+        ann.employment_date.map(|d| d.to_string()).as_deref(),
+        Some("2020-02-03 00:00:00"),
+        "a date is the start of the day in the account's zone (UTC)"
     );
     assert_eq!(ann.subsidiary.as_deref(), Some("Acme AB"));
     assert_eq!(ann.approver_id.as_deref(), Some(boss.id.as_str()));

@@ -22,4 +22,5 @@ mod saml;
 mod saml_attacks;
 mod saml_setup;
 mod scim;
+mod scim_hardening;
 mod transfer;

@@ -55,7 +55,8 @@ fn populate(db: &Db) {
             },
         )?;
         let mut ann_profile = person("ann@acme.com");
-        ann_profile.employment_date = chrono::NaiveDate::from_ymd_opt(2024, 3, 1);
+        ann_profile.employment_date =
+            chrono::NaiveDate::from_ymd_opt(2024, 3, 1).and_then(|d| d.and_hms_opt(0, 0, 0));
         ann_profile.job_title = Some("Nurse – night shift ü".into());
         let ann = lifecycle::provision(c, &account.id, ann_profile, true, &scim)?.employee;
         let bob = lifecycle::create(c, &account.id, person("bob@acme.com"), &scim)?;
