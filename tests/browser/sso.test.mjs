@@ -37,10 +37,11 @@ function requestIdOf(encoded) {
 }
 
 /** The auto-posting page Entra serves, here from https://localhost (another site than 127.0.0.1). */
-function postingPage(samlResponse) {
-  return `<!doctype html><html><body onload="document.forms[0].submit()">
+function postingPage(samlResponse, auto = true) {
+  return `<!doctype html><html><body${auto ? ' onload="document.forms[0].submit()"' : ""}>
     <form method="post" action="${SP}/acs">
       <input type="hidden" name="SAMLResponse" value="${samlResponse}">
+      <button type="submit">Continue</button>
     </form></body></html>`;
 }
 
@@ -67,7 +68,7 @@ before(async () => {
     if (url.pathname === "/saml2") {
       res.end(idp.onRequest(requestIdOf(url.searchParams.get("SAMLRequest"))));
     } else {
-      res.end(postingPage(pending.get(url.searchParams.get("r")) ?? ""));
+      res.end(postingPage(pending.get(url.searchParams.get("r")) ?? "", false));
     }
   });
   idp.pending = pending;
@@ -92,10 +93,13 @@ after(async () => {
 async function signInFromEntra(page, samlResponse) {
   const id = String(idp.pending.size);
   idp.pending.set(id, samlResponse);
-  const acs = page.waitForResponse((r) => r.url() === `${SP}/acs`);
-  // The page posts itself on load: wait for the POST's answer, not for the page.
-  await page.goto(`${idpUrl}/post?r=${id}`, { waitUntil: "commit" });
-  const answer = await acs;
+  // Entra's page posts itself on load; here the test presses its button, so that no navigation
+  // races the page's own load. Either way it is a top-level cross-site POST.
+  await page.goto(`${idpUrl}/post?r=${id}`);
+  const [answer] = await Promise.all([
+    page.waitForResponse((r) => r.url() === `${SP}/acs`),
+    page.click("button"),
+  ]);
   await page.waitForLoadState();
   return answer;
 }
