@@ -31,17 +31,7 @@ fn acs(c: &mut Criterion) {
         skew: Duration::seconds(180),
     };
 
-    let metadata = format!(
-        concat!(
-            r#"<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="{entity}">"#,
-            r#"<md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">"#,
-            r#"<md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#">"#,
-            r#"<ds:X509Data><ds:X509Certificate>{cert}</ds:X509Certificate></ds:X509Data></ds:KeyInfo>"#,
-            r#"</md:KeyDescriptor></md:IDPSSODescriptor></md:EntityDescriptor>"#
-        ),
-        entity = trust.idp_entity_id,
-        cert = key.cert_base64,
-    );
+    let metadata = test_idp::metadata_xml(&key);
     let bare = ServiceProviderBuilder::default()
         .entity_id(Some(sp.entity_id.clone()))
         .acs_url(Some(sp.acs_url.clone()))

@@ -21,17 +21,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let key = test_idp::Key::active();
     let entity = format!("{}/saml/acme", public_url.trim_end_matches('/'));
-    let metadata = format!(
-        concat!(
-            r#"<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="{idp}">"#,
-            r#"<md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">"#,
-            r#"<md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#">"#,
-            r#"<ds:X509Data><ds:X509Certificate>{cert}</ds:X509Certificate></ds:X509Data></ds:KeyInfo>"#,
-            r#"</md:KeyDescriptor></md:IDPSSODescriptor></md:EntityDescriptor>"#
-        ),
-        idp = test_idp::entity_id(test_idp::TENANT),
-        cert = key.cert_base64,
-    );
+    let metadata = test_idp::metadata_xml(&key);
     let sp = ServiceProviderBuilder::default()
         .entity_id(Some(entity.clone()))
         .acs_url(Some(format!("{entity}/acs")))

@@ -255,18 +255,7 @@ async fn federated_people_are_sent_to_microsoft_while_sso_is_on_but_setup_admins
             )
         })
         .expect("admin");
-    crate::saml::trust(
-        &local.app,
-        &local.account,
-        &[crate::saml::cert(&crate::test_idp::Key::active())],
-    );
-    local.app.sso(
-        &local.account.id,
-        SsoChange {
-            enabled: Some(true),
-            ..Default::default()
-        },
-    );
+    crate::saml::sso_on(&local.app, &local.account);
 
     let (status, _, page) = local.login(&local.app.client, "ann@acme.com", GOOD).await;
     assert_eq!(status, 200);
@@ -305,18 +294,7 @@ async fn federated_people_are_sent_to_microsoft_while_sso_is_on_but_setup_admins
 async fn removed_from_federation_then_signed_in_with_a_new_password() {
     let local = local_app().await;
     let ann = local.app.provision(&local.account.id, "ann@acme.com");
-    crate::saml::trust(
-        &local.app,
-        &local.account,
-        &[crate::saml::cert(&crate::test_idp::Key::active())],
-    );
-    local.app.sso(
-        &local.account.id,
-        SsoChange {
-            enabled: Some(true),
-            ..Default::default()
-        },
-    );
+    crate::saml::sso_on(&local.app, &local.account);
     local
         .app
         .write(|c| {
@@ -768,18 +746,7 @@ async fn a_federated_name_is_not_confirmed_to_someone_without_its_password() {
     let bob = local.add("bob@acme.com");
     let token = local.link_for("bob@acme.com");
     local.set_password(&local.app.client, &token, GOOD).await;
-    crate::saml::trust(
-        &local.app,
-        &local.account,
-        &[crate::saml::cert(&crate::test_idp::Key::active())],
-    );
-    local.app.sso(
-        &local.account.id,
-        SsoChange {
-            enabled: Some(true),
-            ..Default::default()
-        },
-    );
+    crate::saml::sso_on(&local.app, &local.account);
     let answer = |login: &'static str| {
         let local = &local;
         async move {

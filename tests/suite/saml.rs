@@ -35,14 +35,7 @@ pub async fn sso_app() -> Sso {
     let account = app
         .write(|c| accounts::create(c, "acme", "Acme"))
         .expect("account");
-    trust(&app, &account, &[cert(&Key::active())]);
-    app.sso(
-        &account.id,
-        SsoChange {
-            enabled: Some(true),
-            ..SsoChange::default()
-        },
-    );
+    sso_on(&app, &account);
     let mut profile = person("ann@acme.com");
     profile.email = "ann.lee@acme.com".into();
     let ann = app
@@ -722,13 +715,22 @@ async fn certificate_rollover_never_breaks_sign_in() {
     );
 }
 
-#[actix_web::test]
-async fn behind_https_the_session_cookie_is_secure() {
+/// A server reached at https://gatehouse.example.com, "acme" trusting the test IdP with SSO on,
+/// and Ann provisioned.
+async fn https_app_with_ann() -> (TestApp, Account) {
     let app = crate::helpers::spawn_app_at("https://gatehouse.example.com").await;
     let account = app
         .write(|c| accounts::create(c, "acme", "Acme"))
         .expect("account");
-    trust(&app, &account, &[cert(&Key::active())]);
+    sso_on(&app, &account);
+    app.write(|c| lifecycle::provision(c, &account.id, person("ann@acme.com"), true, &scim()))
+        .expect("ann");
+    (app, account)
+}
+
+/// The test IdP trusted and SSO turned on, as an admin would.
+pub fn sso_on(app: &TestApp, account: &Account) {
+    trust(app, account, &[cert(&Key::active())]);
     app.sso(
         &account.id,
         SsoChange {
@@ -736,8 +738,11 @@ async fn behind_https_the_session_cookie_is_secure() {
             ..SsoChange::default()
         },
     );
-    app.write(|c| lifecycle::provision(c, &account.id, person("ann@acme.com"), true, &scim()))
-        .expect("ann");
+}
+
+#[actix_web::test]
+async fn behind_https_the_session_cookie_is_secure() {
+    let (app, _) = https_app_with_ann().await;
     let spec = Spec::new("https://gatehouse.example.com/saml/acme", "ann@acme.com");
     let response = app
         .client
@@ -877,20 +882,7 @@ async fn a_sign_in_without_the_session_cookie_still_replaces_the_browsers_earlie
 /// SameSite=None; an unprefixed cookie (which a sibling subdomain could plant) is not ours.
 #[actix_web::test]
 async fn over_https_cookies_are_host_prefixed_and_planted_ones_are_ignored() {
-    let app = crate::helpers::spawn_app_at("https://gatehouse.example.com").await;
-    let account = app
-        .write(|c| accounts::create(c, "acme", "Acme"))
-        .expect("account");
-    trust(&app, &account, &[cert(&Key::active())]);
-    app.sso(
-        &account.id,
-        SsoChange {
-            enabled: Some(true),
-            ..SsoChange::default()
-        },
-    );
-    app.write(|c| lifecycle::provision(c, &account.id, person("ann@acme.com"), true, &scim()))
-        .expect("ann");
+    let (app, _) = https_app_with_ann().await;
     let plain = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()

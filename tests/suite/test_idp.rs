@@ -259,3 +259,18 @@ pub fn response(spec: &Spec, key: &Key) -> String {
 pub fn encode(xml: &str) -> String {
     STANDARD.encode(xml)
 }
+
+/// The test IdP's SAML metadata (its entity id and signing certificate), as bare samael wants it.
+pub fn metadata_xml(key: &Key) -> String {
+    format!(
+        concat!(
+            r#"<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="{entity}">"#,
+            r#"<md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">"#,
+            r#"<md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#">"#,
+            r#"<ds:X509Data><ds:X509Certificate>{cert}</ds:X509Certificate></ds:X509Data></ds:KeyInfo>"#,
+            r#"</md:KeyDescriptor></md:IDPSSODescriptor></md:EntityDescriptor>"#
+        ),
+        entity = entity_id(TENANT),
+        cert = key.cert_base64,
+    )
+}
