@@ -87,7 +87,10 @@ impl Row<'_> {
             self.assertion_id
                 .as_deref()
                 .map_or(none.clone(), str::to_owned),
-            self.request_id.as_deref().map_or(none, str::to_owned),
+            self.request_id
+                .as_deref()
+                .map_or(none.clone(), str::to_owned),
+            self.employee_id.as_deref().map_or(none, str::to_owned),
         ];
         // Lengths first, so no two different rows give one text.
         let text: String = parts.iter().map(|p| format!("{}:{p};", p.len())).collect();
@@ -131,7 +134,9 @@ pub fn record(
         employee_id: employee_id.as_deref().map(Cow::Borrowed),
     };
     let now = clock::now();
-    if outcome.success || row.employee_id.is_some() {
+    // Every refusal collapses, also one that names a person: a flood of wrong passwords for a
+    // known login is as unauthenticated as any other.
+    if outcome.success {
         return insert(conn, account_id, now, &row, None);
     }
     let minute = now

@@ -138,6 +138,15 @@ pub fn succeed(
     let (Some(account), Some(person)) = (&attempt.account, &attempt.person) else {
         return Ok(None);
     };
+    // Looked up before the (slow) hash check: parallel guesses may have locked the person since.
+    // A right password then counts for nothing, so a burst cannot slip one past the lockout.
+    if credentials::locked(conn, &account.id, &attempt.counter())? {
+        let locked = Attempt {
+            locked: true,
+            ..attempt.clone()
+        };
+        return fail(conn, &locked).map(|()| None);
+    }
     if let Some(fresh) = fresh_hash {
         credentials::rehash(conn, &person.id, fresh)?;
     }

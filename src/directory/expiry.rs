@@ -1,12 +1,15 @@
 //! Removes one-time state that can no longer be used: pending SAML requests, replay-cache
-//! entries past their assertion's end, sessions and password links past expiry. Plain deletes of
+//! entries past their assertion's end, sessions and password links past expiry, failure counters
+//! a day after their last failure (once no lockout holds). Plain deletes of
 //! expired rows, so every instance may run it at once.
 
 use diesel::prelude::*;
 
 use super::{Result, clock};
 use crate::db::DbConnection;
-use crate::db::schema::{login_journal, password_links, saml_replay, saml_requests, sessions};
+use crate::db::schema::{
+    login_failures, login_journal, password_links, saml_replay, saml_requests, sessions,
+};
 
 /// How many rows each kind lost.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -15,6 +18,9 @@ pub struct Purged {
     pub replay_entries: usize,
     pub sessions: usize,
     pub password_links: usize,
+    /// Failed-attempt counters a day after their last failure, once no lockout holds: every
+    /// login name anyone ever typed would otherwise keep a row.
+    pub failure_counters: usize,
     /// Provisioning log lines past retention.
     pub log_lines: usize,
     /// Login journal rows past retention.
@@ -34,6 +40,7 @@ impl Purged {
             + self.replay_entries
             + self.sessions
             + self.password_links
+            + self.failure_counters
             + self.log_lines
             + self.journal_rows
     }
@@ -52,6 +59,16 @@ pub fn purge_expired(conn: &mut DbConnection) -> Result<Purged> {
             .execute(conn)?,
         password_links: diesel::delete(
             password_links::table.filter(password_links::expires_at.le(now)),
+        )
+        .execute(conn)?,
+        failure_counters: diesel::delete(
+            login_failures::table
+                .filter(login_failures::last_failure_at.le(now - chrono::Duration::days(1)))
+                .filter(
+                    login_failures::locked_until
+                        .is_null()
+                        .or(login_failures::locked_until.le(now)),
+                ),
         )
         .execute(conn)?,
         log_lines: 0,

@@ -313,6 +313,7 @@ mod tests {
             (Failure::Replay("a".into()), Some("login")),
             (Failure::UnknownRequest("r".into()), Some("login")),
             (Failure::Expired("t".into()), Some("login")),
+            (Failure::OtherBrowser, Some("login")),
             (Failure::Defederated("ann".into()), Some("/login")),
             (Failure::SsoDisabled, Some("/login")),
             (Failure::Inactive("ann".into()), None),

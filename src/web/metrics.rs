@@ -88,12 +88,11 @@ pub fn observe(route: &str, method: &str, status: StatusCode, elapsed: Duration)
     }
 }
 
-/// Who may read the figures: a configured bearer token, or else a client on this host. The
-/// client is the address after `GATEHOUSE_TRUSTED_PROXIES` (`client_ip`), not the TCP peer, and
-/// a request that came through any proxy (it carries `X-Forwarded-For` or `Forwarded`) needs the
-/// token: behind nginx on the same host every peer is loopback, and a proxy that does not say
-/// whom it forwards for must not make the internet local. Account slugs, thumbprints and
-/// failure reasons are not for the internet.
+/// Who may read the figures: a configured bearer token, or else a direct client on this host: a
+/// loopback TCP peer that is not a trusted proxy, with no `X-Forwarded-For` or `Forwarded`
+/// header. Behind nginx on the same host every peer is loopback, and a proxy need not say whom
+/// it forwards for, so nothing that comes through a proxy is local. Account slugs, thumbprints
+/// and failure reasons are not for the internet.
 fn allowed(request: &HttpRequest, settings: &Settings) -> bool {
     match &settings.metrics_token {
         Some(token) => request
@@ -109,8 +108,11 @@ fn allowed(request: &HttpRequest, settings: &Settings) -> bool {
             let forwarded = ["x-forwarded-for", "forwarded"]
                 .iter()
                 .any(|name| request.headers().contains_key(*name));
-            !forwarded
-                && crate::web::client_ip::of(request, &settings.trusted_proxies).is_loopback()
+            // A request from a trusted proxy is forwarded whatever its headers say (nginx with
+            // only X-Real-IP, or none at all), so only a direct loopback peer gets in.
+            let peer = request.peer_addr().map(|a| a.ip());
+            let via_proxy = peer.is_some_and(|ip| settings.trusted_proxies.contains(&ip));
+            !forwarded && !via_proxy && peer.is_some_and(|ip| ip.is_loopback())
         }
     }
 }

@@ -80,7 +80,7 @@ pub fn next_step(code: &str) -> Option<NextStep> {
         label: "Sign in with your password",
     };
     match code {
-        "replay" | "unknown_request" | "expired" => Some(again),
+        "replay" | "unknown_request" | "expired" | "other_browser" => Some(again),
         "idp_initiated_disabled" => Some(NextStep {
             label: "Start from the application's sign-in link",
             ..again

@@ -560,3 +560,39 @@ fn expired_one_time_state_is_purged_and_current_state_kept() {
         .expect("requests");
     assert_eq!(left, ["_new"]);
 }
+
+/// Failure counters go a day after their last failure, but never while their lockout holds:
+/// every login name anyone ever typed would otherwise keep a row for good.
+#[test]
+fn stale_failure_counters_are_purged_and_lockouts_kept() {
+    use gatehouse::db::schema::login_failures as f;
+    use gatehouse::directory::expiry;
+    let d = Domain::new();
+    let now = clock::now();
+    let day = chrono::Duration::days(1);
+    for (key, last, locked) in [
+        ("stale", now - day - day, None),
+        ("recent", now - chrono::Duration::hours(1), None),
+        ("locked", now - day - day, Some(now + day)),
+    ] {
+        diesel::insert_into(f::table)
+            .values((
+                f::account_id.eq(&d.account.id),
+                f::login_key.eq(key),
+                f::failures.eq(3),
+                f::lockouts.eq(1),
+                f::locked_until.eq(locked),
+                f::last_failure_at.eq(last),
+            ))
+            .execute(&mut d.conn())
+            .expect("counter");
+    }
+    let purged = d.write(expiry::purge_expired).expect("purge");
+    assert_eq!(purged.failure_counters, 1);
+    let mut left: Vec<String> = f::table
+        .select(f::login_key)
+        .load(&mut d.conn())
+        .expect("counters");
+    left.sort();
+    assert_eq!(left, ["locked", "recent"]);
+}

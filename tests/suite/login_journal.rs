@@ -176,7 +176,7 @@ fn varying_junk_costs_rows_per_minute_not_per_request() {
 }
 
 #[test]
-fn attempts_that_name_a_person_or_succeed_keep_a_row_each() {
+fn refusals_that_name_a_person_collapse_too_and_successes_keep_a_row_each() {
     let d = Domain::new();
     let ann = d
         .write(|c| {
@@ -208,8 +208,17 @@ fn attempts_that_name_a_person_or_succeed_keep_a_row_each() {
         record(&d.db, &d.account.id, &known, &success);
     }
     let entries = all(&d.db, &d.account.id);
-    assert_eq!(entries.len(), 6);
-    assert!(entries.iter().all(|e| e.repeats == 1));
+    assert_eq!(entries.len(), 4, "one collapsed refusal, three sign-ins");
+    let refused: Vec<_> = entries.iter().filter(|e| e.outcome == "failure").collect();
+    assert_eq!(refused.len(), 1);
+    assert_eq!(refused[0].repeats, 3);
+    assert_eq!(refused[0].employee_id.as_deref(), Some(ann.id.as_str()));
+    assert!(
+        entries
+            .iter()
+            .filter(|e| e.outcome == "success")
+            .all(|e| e.repeats == 1)
+    );
 }
 
 #[test]

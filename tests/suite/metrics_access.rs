@@ -46,7 +46,16 @@ async fn behind_a_trusted_proxy_the_client_address_decides_and_forwarding_needs_
         status(&app, &[("X-Forwarded-For", "10.1.2.3, 203.0.113.7")], None).await,
         404
     );
-    assert_eq!(status(&app, &[], None).await, 200, "the proxy host itself");
+    assert_eq!(
+        status(&app, &[("X-Real-IP", "203.0.113.7")], None).await,
+        404,
+        "a proxy that forwards without X-Forwarded-For"
+    );
+    assert_eq!(
+        status(&app, &[], None).await,
+        404,
+        "from a trusted proxy's address, even without headers, only with the token"
+    );
 
     let with_token = spawn_app_with(|s| {
         s.trusted_proxies = vec!["127.0.0.1".parse().expect("ip")];

@@ -831,3 +831,39 @@ async fn ipv6_clients_behind_a_trusted_proxy_are_limited_per_64() {
     }
     assert_eq!(statuses, [401, 401, 429, 401]);
 }
+
+/// A burst of parallel guesses is looked up before any of them is counted: a right one among
+/// them that finishes after the fifth wrong one must not sign in (nor lift the lockout).
+#[actix_web::test]
+async fn a_right_password_checked_after_parallel_guesses_locked_the_person_is_refused() {
+    use gatehouse::auth::local_login;
+    use gatehouse::auth::sessions::InBrowser;
+    let local = local_app().await;
+    let ann = local.add("ann@acme.com");
+    let token = local.link_for("ann@acme.com");
+    local.set_password(&local.app.client, &token, GOOD).await;
+    let look_up = || {
+        local
+            .app
+            .write(|c| local_login::look_up(c, "acme", "ann@acme.com"))
+            .expect("look up")
+    };
+    let right_guess = look_up();
+    assert!(!right_guess.locked);
+    for _ in 0..5 {
+        let wrong = look_up();
+        local
+            .app
+            .write(|c| local_login::fail(c, &wrong))
+            .expect("fail");
+    }
+    let session = local
+        .app
+        .write(|c| local_login::succeed(c, &right_guess, &InBrowser::default(), None))
+        .expect("succeed");
+    assert_eq!(session, None, "locked in the meantime");
+    assert!(
+        lockout_of(&local, &format!("employee:{}", ann.id)).is_some(),
+        "still locked"
+    );
+}

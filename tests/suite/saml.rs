@@ -819,6 +819,10 @@ async fn an_answer_to_an_sp_initiated_request_signs_in_only_the_browser_that_sta
     );
     let page = refused.text().await.expect("page");
     assert!(page.contains("start the sign-in again"), "{page}");
+    assert!(
+        page.contains(r#"href="login""#),
+        "a way to start again: {page}"
+    );
     let own = sso.post_with(&attacker, &response, None).await;
     assert_eq!(own.status(), 303, "{}", sso.last_journal().detail);
 }

@@ -4,3 +4,5 @@
 ALTER TABLE saml_requests ADD COLUMN browser_hash TEXT;
 ALTER TABLE sessions ADD COLUMN browser_hash TEXT;
 CREATE INDEX sessions_browser ON sessions (browser_hash);
+-- An admin may make employeeNumber the matching attribute in Entra: answer it from an index.
+CREATE INDEX employees_employee_number ON employees (account_id, employee_number);
