@@ -112,6 +112,17 @@ pub fn check(
     trust: &Trust,
     attempt: &mut Attempt,
 ) -> Result<(guards::Shape, samael::schema::Assertion), Failure> {
+    let (xml, shape) = inspect(posted, trust, attempt)?;
+    let assertion = verify::verify(&xml, &shape, sp, trust)?;
+    Ok((shape, assertion))
+}
+
+/// Decoding, the structural guards and the issuer: everything before any signature work.
+fn inspect(
+    posted: &str,
+    trust: &Trust,
+    attempt: &mut Attempt,
+) -> Result<(String, guards::Shape), Failure> {
     let xml = decode(posted)?;
     let shape = guards::inspect(&xml)?;
     attempt.assertion_id = Some(shape.assertion_id.clone());
@@ -124,8 +135,32 @@ pub fn check(
             expected: trust.idp_entity_id.clone(),
         });
     }
-    let assertion = verify::verify(&xml, &shape, sp, trust)?;
-    Ok((shape, assertion))
+    Ok((xml, shape))
+}
+
+/// Refusals that need no signature, made before samael runs: a response too old for samael's
+/// window, or whose assertion id was already used. Both would be refused after verification
+/// anyway (changing either value breaks the signature), but samael 0.0.22 leaks libxml2 memory
+/// on every response it verifies, so an old or replayed response posted again and again must
+/// never reach it.
+fn refuse_before_verifying(
+    conn: &mut DbConnection,
+    account: &Account,
+    shape: &guards::Shape,
+    trust: &Trust,
+) -> Result<(), Failure> {
+    if let Some(issued) = shape.issued
+        && issued + verify::max_issue_delay(trust) < chrono::Utc::now() - trust.skew
+    {
+        return Err(Failure::Expired(format!(
+            "issued at {}",
+            issued.to_rfc3339()
+        )));
+    }
+    if pending::used(conn, &account.id, &shape.assertion_id)? {
+        return Err(Failure::Replay(shape.assertion_id.clone()));
+    }
+    Ok(())
 }
 
 fn sign_in(
@@ -142,12 +177,13 @@ fn sign_in(
         return Err(Failure::SsoDisabled);
     }
     let trust = trust_of(conn, account)?;
-    let (shape, assertion) = check(
+    let (xml, shape) = inspect(
         posted.saml_response.as_deref().ok_or(Failure::NotBase64)?,
-        sp,
         &trust,
         attempt,
     )?;
+    refuse_before_verifying(conn, account, &shape, &trust)?;
+    let assertion = verify::verify(&xml, &shape, sp, &trust)?;
     attempt.name_id = identity::name_id(&assertion).ok();
     let signed_request = verify::in_response_to(&assertion);
     if let (Some(signed), Some(outer)) = (&signed_request, &shape.in_response_to)

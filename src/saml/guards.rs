@@ -25,6 +25,8 @@ pub struct Shape {
     pub issuer: Option<String>,
     pub response_signed: bool,
     pub assertion_signed: bool,
+    /// The Response's IssueInstant as written (unsigned until samael says otherwise).
+    pub issued: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 pub fn inspect(xml: &str) -> Result<Shape, Failure> {
@@ -106,6 +108,10 @@ pub fn inspect(xml: &str) -> Result<Shape, Failure> {
             .map(|t| t.trim().to_owned()),
         response_signed,
         assertion_signed,
+        issued: response
+            .attribute("IssueInstant")
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.with_timezone(&chrono::Utc)),
     })
 }
 

@@ -66,6 +66,17 @@ pub fn take_request(
         }))
 }
 
+/// Whether an assertion id was already used in this account (a read: `first_use` decides).
+pub fn used(conn: &mut DbConnection, account_id: &str, assertion_id: &str) -> Result<bool> {
+    let found: Option<String> = saml_replay::table
+        .filter(saml_replay::account_id.eq(account_id))
+        .filter(saml_replay::assertion_id.eq(assertion_id))
+        .select(saml_replay::assertion_id)
+        .first(conn)
+        .optional()?;
+    Ok(found.is_some())
+}
+
 /// Records an assertion id; false if it was already there (a replay).
 pub fn first_use(
     conn: &mut DbConnection,

@@ -42,7 +42,7 @@ pub fn verify(xml: &str, shape: &Shape, sp: &SpUrls, trust: &Trust) -> Result<As
         // InResponseTo is ours to check (one-time, per account, also when IdP-initiated is on).
         .allow_idp_initiated(true)
         .max_clock_skew(trust.skew)
-        .max_issue_delay(trust.skew + Duration::seconds(120))
+        .max_issue_delay(max_issue_delay(trust))
         .allowed_signature_algorithms(Some(vec![AllowedSignatureAlgorithm::RsaSha256]))
         .build()
         .map_err(|e| Failure::Internal(e.to_string()))?;
@@ -68,6 +68,11 @@ pub fn verify(xml: &str, shape: &Shape, sp: &SpUrls, trust: &Trust) -> Result<As
         return Err(Failure::NotYetValid(issued));
     }
     Ok(assertion)
+}
+
+/// How long after its IssueInstant a response is still taken (beyond the clock skew).
+pub fn max_issue_delay(trust: &Trust) -> Duration {
+    trust.skew + Duration::seconds(120)
 }
 
 /// The bearer confirmation's InResponseTo, from the signed assertion.

@@ -591,3 +591,23 @@ fn the_fuzz_seeds_pass_every_check_up_to_and_through_the_signature() {
     let refused = check(&utf7);
     assert!(matches!(refused, Err(Failure::Encoding(_))), "{refused:?}");
 }
+
+/// An old or already used response is refused before samael verifies it (samael leaks memory on
+/// every response it verifies, so reposting one must cost nothing). Shown with a broken
+/// signature: refused as expired or replayed, not as a bad signature, so no verification ran.
+#[actix_web::test]
+async fn old_and_used_responses_are_refused_before_any_signature_work() {
+    let sso = sso_app().await;
+    let mut old = sso.spec("ann@acme.com");
+    old.issued = Utc::now() - Duration::minutes(20);
+    let tampered = |xml: String| xml.replace(">ann@acme.com<", ">bob@acme.com<");
+    refused(
+        &sso,
+        &tampered(test_idp::response(&old, &Key::active())),
+        &["expired"],
+    )
+    .await;
+    let fresh = test_idp::response(&sso.spec("ann@acme.com"), &Key::active());
+    assert_eq!(sso.post(&fresh).await.status(), 303);
+    refused(&sso, &tampered(fresh), &["replay"]).await;
+}
