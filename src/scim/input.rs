@@ -90,14 +90,16 @@ pub struct UserInput {
     pub sent: Vec<&'static str>,
 }
 
-/// `schemas` of a POST or PUT: an array that holds the resource's core schema URN. Left out, it
-/// is read as the core schema (clients that omit it send nothing else ambiguous).
+/// `schemas` of a POST or PUT: an array that holds the resource's core schema URN (RFC 7643
+/// section 3 makes it required; Entra always sends it).
 pub fn check_schemas(doc: &Value, core: &str) -> Result<(), ScimError> {
     let Some(object) = doc.as_object() else {
         return Err(ScimError::syntax("the body must be a JSON object"));
     };
     match field(object, "schemas") {
-        None => Ok(()),
+        None => Err(ScimError::value(format!(
+            "schemas is required: an array containing {core}"
+        ))),
         Some(Value::Array(urns)) => {
             if !urns.iter().all(Value::is_string) {
                 return Err(ScimError::value("schemas must be an array of URN strings"));

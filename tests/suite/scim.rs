@@ -391,7 +391,7 @@ async fn bad_input_gets_scim_errors_naming_the_attribute_and_changes_nothing() {
         (
             "POST",
             "/Users".into(),
-            json!({"userName": 42}),
+            json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": 42}),
             400,
             "invalidValue",
             "userName",
@@ -399,7 +399,7 @@ async fn bad_input_gets_scim_errors_naming_the_attribute_and_changes_nothing() {
         (
             "POST",
             "/Users".into(),
-            json!({"userName": "b@acme.com", "favouriteColour": "red"}),
+            json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "b@acme.com", "favouriteColour": "red"}),
             400,
             "invalidSyntax",
             "favouriteColour",
@@ -407,7 +407,7 @@ async fn bad_input_gets_scim_errors_naming_the_attribute_and_changes_nothing() {
         (
             "POST",
             "/Users".into(),
-            json!({"userName": "b@acme.com", OURS: {"dateOfEmployment": "yesterday"}}),
+            json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "b@acme.com", OURS: {"dateOfEmployment": "yesterday"}}),
             400,
             "invalidValue",
             "dateOfEmployment",
@@ -508,7 +508,11 @@ async fn groups_with_members_in_both_entra_forms() {
     assert_eq!(status, 201);
     let gid = group["id"].as_str().expect("id").to_owned();
     let (status, _) = s
-        .call("POST", "/Groups", Some(json!({"displayName": "SALES"})))
+        .call(
+            "POST",
+            "/Groups",
+            Some(json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "SALES"})),
+        )
         .await;
     assert_eq!(status, 409);
     let add = ops(
@@ -598,7 +602,12 @@ async fn every_request_lands_in_the_provisioning_log_without_secrets() {
     let (_, ann) = s
         .call("POST", "/Users", Some(entra_user("ann@acme.com", "a")))
         .await;
-    s.call("POST", "/Users", Some(json!({"userName": 1}))).await;
+    s.call(
+        "POST",
+        "/Users",
+        Some(json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": 1})),
+    )
+    .await;
     let entries = provisioning_log::recent(&mut s.app.db.conn().expect("conn"), &s.account.id, 10)
         .expect("log");
     assert_eq!(entries.len(), 2);
