@@ -2,6 +2,7 @@
 //! through. Input: a JSON PatchOp request applied to a fixed, valid user.
 #![no_main]
 
+use gatehouse::directory::zones;
 use gatehouse::scim::{input, patch};
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Value, json};
@@ -25,6 +26,6 @@ fuzz_target!(|data: &[u8]| {
     let before = user.clone();
     if patch::apply(&mut user, &request).is_ok() {
         patch::sync_employee_number(&before, &mut user);
-        let _ = input::parse_user(&user);
+        let _ = input::parse_user(&user, zones::of(zones::DEFAULT));
     }
 });
