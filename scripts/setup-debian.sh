@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(pkg-config libssl-dev libpq-dev libclang-dev libxml2-dev libxmlsec1-dev)
 if [[ "${1:-}" == "--test" ]]; then
-    packages+=(postgresql python3-venv chromium)
+    packages+=(postgresql python3-venv chromium openssl)
     # Node may come from elsewhere than Debian (the machine image has NodeSource's, with npm
     # inside); only a machine with none gets Debian's.
     command -v node >/dev/null || packages+=(nodejs)
