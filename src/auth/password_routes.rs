@@ -17,7 +17,7 @@ use crate::directory::accounts;
 use crate::directory::employees;
 use crate::directory::history::{Actor, Source};
 use crate::error::HttpError;
-use crate::saml::authn_request::local_path;
+use crate::web::local_path::local_path;
 use crate::web::pages;
 
 #[derive(Deserialize, Default)]

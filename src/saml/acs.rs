@@ -8,7 +8,7 @@ use chrono::Duration;
 use super::failure::Failure;
 use super::sp::SpUrls;
 use super::verify::{self, Trust};
-use super::{authn_request, guards, identity, pending};
+use super::{guards, identity, pending};
 use crate::auth::journal::{self, Attempt, Outcome};
 use crate::auth::{browser, sessions};
 use crate::db::{self, DbConnection};
@@ -220,7 +220,7 @@ fn sign_in(
             None => posted
                 .relay_state
                 .as_deref()
-                .and_then(authn_request::local_path)
+                .and_then(crate::web::local_path::local_path)
                 .map(str::to_owned),
         };
         if !pending::first_use(c, &account.id, &assertion.id, expires)? {

@@ -13,6 +13,7 @@ use crate::db::{self, Db};
 use crate::directory::accounts;
 use crate::error::HttpError;
 use crate::web::body::{BodyError, read_limited};
+use crate::web::local_path::local_path;
 use crate::web::pages;
 
 #[derive(Deserialize)]
@@ -65,7 +66,7 @@ pub async fn login(
     let relay = query
         .into_inner()
         .relay_state
-        .filter(|r| authn_request::local_path(r).is_some());
+        .filter(|r| local_path(r).is_some());
     let public_url = settings.public_url.clone();
     let (signin, signin_cookie) =
         browser::value_for(&request, browser::SIGNIN, settings.is_https());

@@ -6,6 +6,7 @@ pub mod body;
 pub mod client_ip;
 pub mod headers;
 pub mod health;
+pub mod local_path;
 pub mod logging;
 pub mod metrics;
 pub mod pages;
