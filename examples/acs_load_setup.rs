@@ -98,7 +98,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         credentials::set_password(
             c,
             &flood,
-            &passwords::hash("the real password of flood"),
+            &passwords::hash("the real password of flood").expect("argon2"),
             &by,
             None,
         )?;

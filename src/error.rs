@@ -19,18 +19,22 @@ pub enum Error {
     Directory(#[from] DirectoryError),
     #[error("{0}")]
     Csv(#[from] CsvError),
-    #[error("{what}: {reason}")]
-    Io { what: String, reason: String },
+    #[error("{what}: {source}")]
+    Io {
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
     /// A command's input refused for a reason the message states.
     #[error("{0}")]
     Input(String),
 }
 
 impl Error {
-    pub fn io(what: impl Into<String>, error: std::io::Error) -> Error {
+    pub fn io(what: impl Into<String>, source: std::io::Error) -> Error {
         Error::Io {
             what: what.into(),
-            reason: error.to_string(),
+            source,
         }
     }
 
@@ -58,6 +62,8 @@ pub enum HttpError {
     Conflict(String),
     #[error("The service cannot reach its database right now. Please try again in a minute.")]
     Unavailable,
+    #[error("Something went wrong on our side. Please try again in a minute.")]
+    Internal,
 }
 
 impl From<DirectoryError> for HttpError {
@@ -66,9 +72,25 @@ impl From<DirectoryError> for HttpError {
             DirectoryError::NotFound { .. } => HttpError::NotFound,
             DirectoryError::Invalid { .. } => HttpError::BadRequest(error.to_string()),
             DirectoryError::Conflict { .. } => HttpError::Conflict(error.to_string()),
-            DirectoryError::Refused(message) => HttpError::Forbidden(message),
+            // Who asks cannot do this to themselves; anything else is the person's state.
+            DirectoryError::Refused(refusal) if refusal.is_about_the_actor() => {
+                HttpError::Forbidden(refusal.to_string())
+            }
+            DirectoryError::Refused(refusal) => HttpError::Conflict(refusal.to_string()),
             DirectoryError::Db(db) => db.into(),
+            DirectoryError::Randomness(error) => {
+                log::error!("no randomness: {error}");
+                HttpError::Internal
+            }
         }
+    }
+}
+
+/// The system's random generator failed: nothing a person can do but try again.
+impl From<openssl::error::ErrorStack> for HttpError {
+    fn from(error: openssl::error::ErrorStack) -> Self {
+        log::error!("no randomness: {error}");
+        HttpError::Internal
     }
 }
 
@@ -87,6 +109,7 @@ impl ResponseError for HttpError {
             HttpError::Forbidden(_) => StatusCode::FORBIDDEN,
             HttpError::Conflict(_) => StatusCode::CONFLICT,
             HttpError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            HttpError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 

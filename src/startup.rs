@@ -84,9 +84,10 @@ fn serve(listener: TcpListener, db: Db, settings: Settings) -> Result<Server, Er
     let limiter = actix_web::web::Data::new(crate::auth::login_limiter::LoginLimiter::per_minute(
         settings.login_rate_per_minute,
     ));
-    let hashing = actix_web::web::Data::new(crate::auth::hashing::Hashing::new(
-        settings.password_hashing,
-    ));
+    let hashing = actix_web::web::Data::new(
+        crate::auth::hashing::Hashing::new(settings.password_hashing)
+            .map_err(|e| Error::io("cannot start the password hashing threads", e))?,
+    );
     let db = actix_web::web::Data::new(db);
     let settings = actix_web::web::Data::new(settings.clone());
     let workers = settings.workers;

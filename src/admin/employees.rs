@@ -12,8 +12,8 @@ use tera::Context;
 use super::form::Posted;
 use super::guard::Admin;
 use super::view::{self, Flash};
-use crate::auth::credentials::{self, LinkPurpose};
-use crate::auth::outbox;
+use crate::auth::credentials::LinkPurpose;
+use crate::auth::password_links;
 use crate::config::Settings;
 use crate::db::{self, Db};
 use crate::directory::approvers::{self, Roles};
@@ -415,26 +415,7 @@ pub async fn edit(
             let person = employees::get_current(c, account, id)?;
             let approver = form.0.approver_login.clone();
             let profile = form.0.profile(person.profile(), zone)?;
-            lifecycle::edit_by_admin(c, account, id, profile, &by)?;
-            if person.federated {
-                return Ok(()); // Entra's manager is the approver
-            }
-            let approver_id = match approver.as_deref().map(str::trim) {
-                None | Some("") => None,
-                Some(name) => Some(
-                    employees::find_by_user_name(c, account, name)?
-                        .ok_or_else(|| {
-                            DirectoryError::invalid(
-                                "approver",
-                                format!("nobody has the login name {name:?}"),
-                            )
-                        })?
-                        .id,
-                ),
-            };
-            if approver_id != person.approver_id {
-                approvers::set_manager(c, account, id, approver_id.as_deref(), &by)?;
-            }
+            lifecycle::edit_by_admin(c, account, id, profile, approver.as_deref(), &by)?;
             Ok(())
         },
     )
@@ -466,17 +447,14 @@ pub async fn change_roles(
         only_selected_approver: form.only_selected_approver.is_some(),
         departments: form.departments.split(',').map(str::to_owned).collect(),
     };
-    let id = path.into_inner();
-    let own = id == admin.person.id;
     let by = admin.actor();
-    act(admin, db, id, "roles", move |c, account, id| {
-        if own && !wanted.setup_admin {
-            return Err(DirectoryError::Refused(
-                "You cannot take away your own setup admin role: ask another setup admin.".into(),
-            ));
-        }
-        approvers::set_roles(c, account, id, wanted, &by).map(|_| ())
-    })
+    act(
+        admin,
+        db,
+        path.into_inner(),
+        "roles",
+        move |c, account, id| approvers::set_roles(c, account, id, wanted, &by).map(|_| ()),
+    )
     .await
 }
 
@@ -599,16 +577,10 @@ pub async fn change_status(
         "defederate" => "defederated",
         _ => return Err(HttpError::NotFound),
     };
-    let own = id == admin.person.id;
     let by = admin.actor();
     act(admin, db, id, done, move |c, account, id| {
         match action.as_str() {
             "activate" => lifecycle::activate_by_admin(c, account, id, &by)?,
-            "deactivate" if own => {
-                return Err(DirectoryError::Refused(
-                    "You cannot deactivate yourself: ask another setup admin.".into(),
-                ));
-            }
             "deactivate" => lifecycle::release(c, account, id, &by)?,
             _ => lifecycle::remove_from_federation(c, account, id, &by)?,
         };
@@ -637,28 +609,8 @@ pub async fn password_link(
         .run(move |conn| {
             db::write(conn, |c| {
                 let person = employees::get_current(c, &account.id, &target)?;
-                if !person.active {
-                    return Err(DirectoryError::Refused(
-                        "Activate the person first: inactive people cannot sign in.".into(),
-                    ));
-                }
-                if person.federated && account.sso_enabled && !person.is_setup_admin {
-                    return Err(DirectoryError::Refused(
-                        "This person signs in through Microsoft while SSO is on. Remove them from \
-                         the federation first if they should use a password."
-                            .into(),
-                    ));
-                }
-                let secret = credentials::issue_link(c, &person, LinkPurpose::Setup)?;
-                let link = format!("{public_url}/password/set?token={secret}");
-                let body = format!(
-                    "Hello {},\n\nan administrator of {} invites you to set a password. Open this \
-                     link within 24 hours:\n\n{link}\n",
-                    person.display_name(),
-                    account.name
-                );
-                outbox::queue(c, &account.id, &person.email, "Set your password", &body)?;
-                Ok(link)
+                password_links::send(c, &account, &person, LinkPurpose::Setup, &public_url)
+                    .map(|(link, _)| link)
             })
         })
         .await;

@@ -41,7 +41,7 @@ impl ResponseError for FormRejection {
 
     fn error_response(&self) -> HttpResponse {
         match self {
-            FormRejection::Forged => crate::auth::password_routes::forged(),
+            FormRejection::Forged => crate::web::pages::forged(),
             other => pages::error_page(other.status_code(), &other.to_string()),
         }
     }

@@ -168,7 +168,11 @@ impl FromRequest for Admin {
                 Found::NotAdmin => Err(Rejection::NotAdmin),
                 Found::Admin(found) => {
                     let (account, person, certificates) = *found;
-                    let (csrf, csrf_cookie) = csrf::token_for(&request, settings.is_https());
+                    let (csrf, csrf_cookie) = csrf::token_for(&request, settings.is_https())
+                        .map_err(|error| {
+                            log::error!("no randomness for the form token: {error}");
+                            Rejection::Unavailable
+                        })?;
                     Ok(Admin {
                         account,
                         person,

@@ -1,8 +1,8 @@
 //! Rendering admin pages: the shared frame (account, navigation, certificate banner, the form
 //! token) and the one-line messages a page shows after an action.
 
-use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use tera::Context;
 
@@ -66,15 +66,11 @@ impl Flash {
 /// A directory error a person can act on becomes a message on the page; anything else (store
 /// down, not found) is an error page.
 pub fn flash_of(error: DirectoryError) -> Result<(StatusCode, Flash), HttpError> {
-    match error {
-        DirectoryError::Invalid { .. } => {
-            Ok((StatusCode::BAD_REQUEST, Flash::error(error.to_string())))
+    match HttpError::from(error) {
+        shown @ (HttpError::BadRequest(_) | HttpError::Conflict(_) | HttpError::Forbidden(_)) => {
+            Ok((shown.status_code(), Flash::error(shown.to_string())))
         }
-        DirectoryError::Conflict { .. } => {
-            Ok((StatusCode::CONFLICT, Flash::error(error.to_string())))
-        }
-        DirectoryError::Refused(message) => Ok((StatusCode::CONFLICT, Flash::error(message))),
-        other => Err(other.into()),
+        other => Err(other),
     }
 }
 

@@ -9,6 +9,7 @@
 
 use actix_web::HttpRequest;
 use actix_web::cookie::Cookie;
+use openssl::error::ErrorStack;
 
 use super::{cookies, tokens};
 
@@ -23,10 +24,11 @@ pub fn value_for(
     request: &HttpRequest,
     base: &'static str,
     secure: bool,
-) -> (String, Cookie<'static>) {
-    let value = cookies::read(request, base)
-        .filter(|v| v.len() >= 32)
-        .unwrap_or_else(tokens::new_secret);
+) -> Result<(String, Cookie<'static>), ErrorStack> {
+    let value = match cookies::read(request, base).filter(|v| v.len() >= 32) {
+        Some(value) => value,
+        None => tokens::new_secret()?,
+    };
     let max_age = match base {
         SIGNIN => SIGNIN_LIFETIME,
         _ => super::sessions::LIFETIME,
@@ -38,7 +40,7 @@ pub fn value_for(
         cookies::cross_site(secure),
         Some(max_age),
     );
-    (value, cookie)
+    Ok((value, cookie))
 }
 
 /// The digest stored for a cookie value.

@@ -96,7 +96,7 @@ pub fn issue_link(
     person: &Employee,
     purpose: LinkPurpose,
 ) -> Result<String> {
-    let secret = tokens::new_secret();
+    let secret = tokens::new_secret()?;
     let now = clock::now();
     diesel::insert_into(links::table)
         .values((

@@ -6,6 +6,7 @@
 
 use actix_web::HttpRequest;
 use actix_web::cookie::{Cookie, SameSite};
+use openssl::error::ErrorStack;
 
 use super::{cookies, tokens};
 
@@ -13,17 +14,20 @@ pub const COOKIE: &str = "gatehouse_csrf";
 pub const FIELD: &str = "csrf";
 
 /// The token to put in a form, and the cookie to set when the browser has none yet.
-pub fn token_for(request: &HttpRequest, secure: bool) -> (String, Option<Cookie<'static>>) {
+pub fn token_for(
+    request: &HttpRequest,
+    secure: bool,
+) -> Result<(String, Option<Cookie<'static>>), ErrorStack> {
     match request
         .cookie(&cookies::name(COOKIE, secure))
         .map(|c| c.value().to_owned())
         .filter(|v| v.len() >= 32)
     {
-        Some(token) => (token, None),
+        Some(token) => Ok((token, None)),
         None => {
-            let token = tokens::new_secret();
+            let token = tokens::new_secret()?;
             let cookie = cookies::build(COOKIE, token.clone(), secure, SameSite::Strict, None);
-            (token, Some(cookie))
+            Ok((token, Some(cookie)))
         }
     }
 }

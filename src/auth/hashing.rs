@@ -20,32 +20,42 @@ pub struct Hashing {
     jobs: SyncSender<Job>,
 }
 
+/// Why a hashing job gave no answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum HashingError {
+    #[error("too many password checks are waiting")]
+    Busy,
+    #[error("the password hashing job failed")]
+    Failed,
+}
+
 impl Hashing {
-    pub fn new(threads: usize) -> Hashing {
+    pub fn new(threads: usize) -> std::io::Result<Hashing> {
         let (jobs, queue) = sync_channel::<Job>(QUEUE);
         let queue = Arc::new(Mutex::new(queue));
         for i in 0..threads.max(1) {
             let queue = Arc::clone(&queue);
             std::thread::Builder::new()
                 .name(format!("password-hash-{i}"))
-                .spawn(move || work(&queue))
-                .unwrap_or_else(|e| panic!("cannot start a password hashing thread: {e}"));
+                .spawn(move || work(&queue))?;
         }
-        Hashing { jobs }
+        Ok(Hashing { jobs })
     }
 
-    /// Runs `work` on a hashing thread; `None` when too many attempts are already waiting.
-    pub async fn run<T, F>(&self, work: F) -> Option<T>
+    /// Runs `work` on a hashing thread. A job that panics answers `Failed` and leaves its
+    /// thread serving the next one: a dead thread would take every later sign-in with it.
+    pub async fn run<T, F>(&self, work: F) -> Result<T, HashingError>
     where
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
         let (answer, result) = tokio::sync::oneshot::channel();
         let job: Job = Box::new(move || {
-            let _ = answer.send(work());
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work));
+            let _ = answer.send(outcome.map_err(|_| HashingError::Failed));
         });
-        self.jobs.try_send(job).ok()?;
-        result.await.ok()
+        self.jobs.try_send(job).map_err(|_| HashingError::Busy)?;
+        result.await.unwrap_or(Err(HashingError::Failed))
     }
 }
 
@@ -65,5 +75,21 @@ fn work(queue: &Mutex<Receiver<Job>>) {
             Ok(job) => job(),
             Err(_) => return,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_job_that_panics_answers_failed_and_the_thread_serves_the_next() {
+        actix_web::rt::System::new().block_on(async {
+            let hashing = Hashing::new(1).expect("thread");
+            let failed = hashing.run(|| -> u32 { panic!("a broken job") }).await;
+            assert_eq!(failed, Err(HashingError::Failed));
+            let next = hashing.run(|| 42).await;
+            assert_eq!(next, Ok(42));
+        });
     }
 }

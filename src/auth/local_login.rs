@@ -9,7 +9,7 @@ use crate::db::DbConnection;
 use crate::directory::accounts::{self, Account};
 use crate::directory::employees::{self as people, Employee};
 use crate::directory::history::{self, Action, Actor, Change, Source};
-use crate::directory::{Result, keys};
+use crate::directory::{Refusal, Result, keys};
 
 /// What is known about a sign-in before the password is checked.
 #[derive(Debug, Clone)]
@@ -43,18 +43,29 @@ impl Attempt {
         }
     }
 
-    /// Federated people of an account with SSO on sign in with Microsoft, except setup admins,
-    /// who keep a password so an expired certificate never locks a company out.
+    /// The company's slug when this person signs in with Microsoft instead of a password.
     pub fn sso_slug(&self) -> Option<&str> {
         match (&self.account, &self.person) {
-            (Some(account), Some(person))
-                if account.sso_enabled && person.federated && !person.is_setup_admin =>
-            {
+            (Some(account), Some(person)) if signs_in_with_microsoft(account, person) => {
                 Some(account.slug.as_str())
             }
             _ => None,
         }
     }
+}
+
+/// Federated people of an account with SSO on sign in with Microsoft, except setup admins,
+/// who keep a password so an expired certificate never locks a company out.
+fn signs_in_with_microsoft(account: &Account, person: &Employee) -> bool {
+    account.sso_enabled && person.federated && !person.is_setup_admin
+}
+
+/// Why this person may not use a password (so gets no password link), if they may not.
+pub fn password_refusal(account: &Account, person: &Employee) -> Option<Refusal> {
+    if !person.active {
+        return Some(Refusal::PasswordWhileInactive);
+    }
+    signs_in_with_microsoft(account, person).then_some(Refusal::PasswordWhileSso)
 }
 
 /// The company's slug when it signs people in with Microsoft (for the sign-in page's button).

@@ -1,21 +1,21 @@
 //! HTTP for local passwords: the sign-in page, the one-time link page, "forgot password".
 
 use actix_web::http::{StatusCode, header};
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, get, post, web};
 use serde::Deserialize;
 use tera::Context;
 
 use super::credentials::{self, LinkPurpose};
-use super::hashing::Hashing;
+use super::hashing::{Hashing, HashingError};
 use super::local_login::{self, Attempt};
 use super::login_limiter::LoginLimiter;
 use super::passwords::{self, Verified};
-use super::{browser, csrf, outbox, session_cookie, sessions};
+use super::{browser, csrf, password_links, session_cookie, sessions};
 use crate::config::Settings;
 use crate::db::{self, Db};
-use crate::directory::accounts;
 use crate::directory::employees;
 use crate::directory::history::{Actor, Source};
+use crate::directory::{DirectoryError, accounts};
 use crate::error::HttpError;
 use crate::web::local_path::local_path;
 use crate::web::pages;
@@ -34,7 +34,10 @@ fn form_page(
     template: &str,
     mut context: Context,
 ) -> HttpResponse {
-    let (token, cookie) = csrf::token_for(request, secure);
+    let (token, cookie) = match csrf::token_for(request, secure) {
+        Ok(token) => token,
+        Err(error) => return HttpError::from(error).error_response(),
+    };
     context.insert("csrf", &token);
     let mut response = pages::page_with(status, template, &context);
     if let Some(cookie) = cookie
@@ -43,16 +46,6 @@ fn form_page(
         log::warn!("cannot set the form cookie: {error}");
     }
     response
-}
-
-/// The answer to a form post without a valid token or from another site.
-pub fn forged() -> HttpResponse {
-    pages::notice(
-        StatusCode::FORBIDDEN,
-        "Please try again",
-        "This form has expired or was sent from another site. Reload the page and submit it again.",
-        None,
-    )
 }
 
 /// The sign-in form. `sso_slug` is the named company when it signs people in with Microsoft: a
@@ -142,7 +135,7 @@ pub async fn login(
 ) -> Result<HttpResponse, HttpError> {
     let form = form.into_inner();
     if csrf::check(&request, &form.csrf, &settings.public_url).is_err() {
-        return Ok(forged());
+        return Ok(pages::forged());
     }
     let secure = settings.is_https();
     let next = local_path(&form.next).unwrap_or("/").to_owned();
@@ -177,7 +170,8 @@ pub async fn login(
     let verdict = hashing
         .run(move || match stored {
             Some(stored) => match passwords::verify(&password, &stored) {
-                Verified::Yes { needs_rehash: true } => (true, Some(passwords::hash(&password))),
+                // A failed rehash keeps the old hash: the sign-in itself succeeded.
+                Verified::Yes { needs_rehash: true } => (true, passwords::hash(&password).ok()),
                 Verified::Yes {
                     needs_rehash: false,
                 } => (true, None),
@@ -190,20 +184,24 @@ pub async fn login(
         })
         .await;
     // Too many attempts queued: a busy answer, not a counted failure.
-    let Some(verdict) = verdict else {
-        return Ok(login_page(
-            &request,
-            secure,
-            StatusCode::SERVICE_UNAVAILABLE,
-            &form.account,
-            company_sso(&attempt).as_deref(),
-            &form.login,
-            &next,
-            Some((
-                "Too many sign-ins right now. Please try again in a moment.",
-                "error",
-            )),
-        ));
+    let verdict = match verdict {
+        Ok(verdict) => verdict,
+        Err(HashingError::Failed) => return Err(HttpError::Internal),
+        Err(HashingError::Busy) => {
+            return Ok(login_page(
+                &request,
+                secure,
+                StatusCode::SERVICE_UNAVAILABLE,
+                &form.account,
+                company_sso(&attempt).as_deref(),
+                &form.login,
+                &next,
+                Some((
+                    "Too many sign-ins right now. Please try again in a moment.",
+                    "error",
+                )),
+            ));
+        }
     };
     // A federated person is sent to Microsoft only once the password was right: before that,
     // every refusal looks the same, so a stranger cannot tell a federated name from a wrong one.
@@ -220,7 +218,7 @@ pub async fn login(
             Some((&microsoft_url(&slug, &next), "Sign in with Microsoft")),
         ));
     }
-    let (browser, browser_cookie) = browser::value_for(&request, browser::BROWSER, secure);
+    let (browser, browser_cookie) = browser::value_for(&request, browser::BROWSER, secure)?;
     let here = sessions::InBrowser {
         browser: Some(browser),
         previous_session: session_cookie::secret_of(&request),
@@ -338,7 +336,7 @@ pub async fn set(
 ) -> Result<HttpResponse, HttpError> {
     let form = form.into_inner();
     if csrf::check(&request, &form.csrf, &settings.public_url).is_err() {
-        return Ok(forged());
+        return Ok(pages::forged());
     }
     let holder = link_holder(&db, &form.token).await?;
     let Some(person) = holder else {
@@ -363,7 +361,14 @@ pub async fn set(
     let hashed = hashing
         .run(move || passwords::hash(&password))
         .await
-        .ok_or(HttpError::Unavailable)?;
+        .map_err(|refused| match refused {
+            HashingError::Busy => HttpError::Unavailable,
+            HashingError::Failed => HttpError::Internal,
+        })?
+        .map_err(|error| {
+            log::error!("cannot hash a new password: {error}");
+            HttpError::Internal
+        })?;
     let token = form.token;
     let admin = person.is_setup_admin;
     let keep = session_cookie::secret_of(&request);
@@ -443,7 +448,7 @@ pub async fn forgot(
     );
     let form = form.into_inner();
     if csrf::check(&request, &form.csrf, &settings.public_url).is_err() {
-        return Ok(forged());
+        return Ok(pages::forged());
     }
     if !limiter.allows(&request, &settings.trusted_proxies) {
         return Ok(answer);
@@ -454,19 +459,19 @@ pub async fn forgot(
         let (Some(account), Some(person)) = (&attempt.account, &attempt.person) else {
             return Ok::<_, HttpError>(());
         };
-        if attempt.sso_slug().is_some() || !person.active {
-            return Ok(());
+        let sent = db::write(conn, |c| {
+            password_links::send(c, account, person, LinkPurpose::Reset, &public_url)
+        });
+        match sent {
+            Ok((_, queued)) => log::info!(
+                "password reset link for {} of {} queued in the mail outbox as {queued}",
+                person.id,
+                account.slug
+            ),
+            // Whoever may not use a password gets the same answer and no mail.
+            Err(DirectoryError::Refused(_)) => {}
+            Err(other) => return Err(other.into()),
         }
-        let queued = db::write(conn, |c| {
-            let secret = credentials::issue_link(c, person, LinkPurpose::Reset)?;
-            let body = format!(
-                "Hello {},\n\nsomeone asked to reset your password for {}. Open this link within 24 hours to choose a new one:\n\n{public_url}/password/set?token={secret}\n\nIf it was not you, ignore this mail.\n",
-                person.display_name(),
-                account.name
-            );
-            outbox::queue(c, &account.id, &person.email, "Set a new password", &body)
-        })?;
-        log::info!("password reset link for {} of {} queued in the mail outbox as {queued}", person.id, account.slug);
         Ok(())
     })
     .await?;

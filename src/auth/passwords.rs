@@ -25,10 +25,18 @@ pub enum PolicyError {
     Mismatch,
 }
 
-fn hasher() -> Argon2<'static> {
-    let params = Params::new(MEMORY_KIB, PASSES, LANES, None)
-        .unwrap_or_else(|e| panic!("argon2 parameters: {e}"));
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+/// Why a password could not be hashed.
+#[derive(Debug, thiserror::Error)]
+pub enum HashError {
+    #[error("argon2 parameters: {0}")]
+    Params(argon2::Error),
+    #[error("argon2 hashing: {0}")]
+    Hash(argon2::password_hash::Error),
+}
+
+fn hasher() -> Result<Argon2<'static>, HashError> {
+    let params = Params::new(MEMORY_KIB, PASSES, LANES, None).map_err(HashError::Params)?;
+    Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
 /// Checks a new password against the policy (length counted in characters, not bytes).
@@ -56,12 +64,12 @@ pub fn check_policy(
 }
 
 /// The PHC string to store. Slow on purpose: call it off the request threads.
-pub fn hash(password: &str) -> String {
+pub fn hash(password: &str) -> Result<String, HashError> {
     let salt = SaltString::generate(&mut OsRng);
-    hasher()
+    hasher()?
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
-        .unwrap_or_else(|e| panic!("argon2 hashing failed: {e}"))
+        .map_err(HashError::Hash)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,10 +80,10 @@ pub enum Verified {
 
 /// Checks a password against a stored hash; says whether the hash uses older parameters.
 pub fn verify(password: &str, stored: &str) -> Verified {
-    let Ok(parsed) = PasswordHash::new(stored) else {
+    let (Ok(parsed), Ok(hasher)) = (PasswordHash::new(stored), hasher()) else {
         return Verified::No;
     };
-    if hasher()
+    if hasher
         .verify_password(password.as_bytes(), &parsed)
         .is_err()
     {
@@ -89,11 +97,14 @@ pub fn verify(password: &str, stored: &str) -> Verified {
     }
 }
 
-static DUMMY: LazyLock<String> = LazyLock::new(|| hash("gatehouse dummy password for timing"));
+static DUMMY: LazyLock<Option<String>> =
+    LazyLock::new(|| hash("gatehouse dummy password for timing").ok());
 
 /// Spends the time of a real verification when there is no account to check.
 pub fn verify_dummy(password: &str) {
-    let _ = verify(password, &DUMMY);
+    if let Some(dummy) = DUMMY.as_deref() {
+        let _ = verify(password, dummy);
+    }
 }
 
 #[cfg(test)]
@@ -102,7 +113,7 @@ mod tests {
 
     #[test]
     fn hashes_with_argon2id_and_owasp_parameters() {
-        let stored = hash("correct horse battery");
+        let stored = hash("correct horse battery").expect("hash");
         assert!(
             stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
             "{stored}"

@@ -65,7 +65,7 @@ pub async fn home(
             ..WaysIn::default()
         },
     };
-    let (token, cookie) = csrf::token_for(&request, settings.is_https());
+    let (token, cookie) = csrf::token_for(&request, settings.is_https())?;
     let mut context = tera::Context::new();
     context.insert("person", &person);
     context.insert("ways", &ways);
@@ -113,7 +113,7 @@ pub async fn logout(
     settings: web::Data<Settings>,
 ) -> Result<HttpResponse, HttpError> {
     if csrf::check(&request, &form.csrf, &settings.public_url).is_err() {
-        return Ok(super::password_routes::forged());
+        return Ok(crate::web::pages::forged());
     }
     if let Some(secret) = session_cookie::secret_of(&request) {
         db.run(move |conn| sessions::revoke(conn, &secret)).await?;

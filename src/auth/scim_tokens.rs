@@ -29,7 +29,7 @@ pub fn issue_with_grace(
     account_id: &str,
     grace: Duration,
 ) -> Result<String> {
-    let secret = tokens::new_secret();
+    let secret = tokens::new_secret()?;
     let account = uuid::Uuid::parse_str(account_id).map_err(|_| {
         crate::directory::DirectoryError::invalid("account", "account ids are UUIDs")
     })?;

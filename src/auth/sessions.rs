@@ -15,7 +15,7 @@ pub const LIFETIME: Duration = Duration::hours(8);
 
 /// Starts a session; returns the secret for the cookie (only its hash is stored).
 pub fn create(conn: &mut DbConnection, account_id: &str, employee_id: &str) -> Result<String> {
-    let secret = tokens::new_secret();
+    let secret = tokens::new_secret()?;
     let now = clock::now();
     diesel::insert_into(sessions::table)
         .values((

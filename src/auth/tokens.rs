@@ -2,22 +2,22 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use openssl::hash::{MessageDigest, hash};
+use openssl::error::ErrorStack;
+use openssl::sha::sha256;
 
-/// 256 random bits, URL-safe text.
-pub fn new_secret() -> String {
+/// 256 random bits, URL-safe text. Fails only when the system's random generator does.
+pub fn new_secret() -> Result<String, ErrorStack> {
     let mut bytes = [0u8; 32];
-    // The OS RNG failing is not something a request can recover from.
-    openssl::rand::rand_bytes(&mut bytes).unwrap_or_else(|e| panic!("no randomness: {e}"));
-    URL_SAFE_NO_PAD.encode(bytes)
+    openssl::rand::rand_bytes(&mut bytes)?;
+    Ok(URL_SAFE_NO_PAD.encode(bytes))
 }
 
 /// What the store keeps of a secret: its SHA-256, hex. A leaked table opens no session.
 pub fn digest(secret: &str) -> String {
-    match hash(MessageDigest::sha256(), secret.as_bytes()) {
-        Ok(bytes) => bytes.iter().map(|b| format!("{b:02x}")).collect(),
-        Err(_) => String::new(),
-    }
+    sha256(secret.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 #[cfg(test)]
@@ -26,7 +26,7 @@ mod tests {
 
     #[test]
     fn secrets_are_long_random_and_stored_hashed() {
-        let (a, b) = (new_secret(), new_secret());
+        let (a, b) = (new_secret().expect("random"), new_secret().expect("random"));
         assert_ne!(a, b);
         assert_eq!(a.len(), 43);
         assert_eq!(digest(&a).len(), 64);

@@ -13,7 +13,7 @@ const MIGRATION_LOCK: i64 = 0x6761_7465_686f_7573; // "gatehous"
 /// Applies pending migrations; safe when several instances start at once. Returns the versions
 /// applied by this call (empty when another instance already did the work).
 pub fn run_migrations(conn: &mut DbConnection) -> Result<Vec<String>, DbError> {
-    let failed = |e: Box<dyn std::error::Error + Send + Sync>| DbError::Migration(e.to_string());
+    let failed = DbError::Migration;
     match conn {
         DbConnection::Sqlite(c) => {
             // One immediate transaction around the whole run: a second process waits on the
@@ -69,7 +69,7 @@ where
     C: MigrationHarness<C::Backend> + Connection,
     EmbeddedMigrations: diesel::migration::MigrationSource<C::Backend>,
 {
-    let failed = |e: Box<dyn std::error::Error + Send + Sync>| DbError::Migration(e.to_string());
+    let failed = DbError::Migration;
     let applied = conn.applied_migrations().map_err(failed)?;
     let known: Vec<String> = diesel::migration::MigrationSource::<C::Backend>::migrations(known)
         .map_err(failed)?
@@ -88,7 +88,7 @@ where
 
 /// The newest migration applied to the store: the schema an export belongs to.
 pub fn schema_version(conn: &mut DbConnection) -> Result<String, DbError> {
-    let failed = |e: Box<dyn std::error::Error + Send + Sync>| DbError::Migration(e.to_string());
+    let failed = DbError::Migration;
     let applied = match conn {
         DbConnection::Sqlite(c) => versions(c.applied_migrations().map_err(failed)?),
         DbConnection::Pg(c) => versions(c.applied_migrations().map_err(failed)?),

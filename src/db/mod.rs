@@ -33,20 +33,51 @@ pub enum DbError {
         "unsupported database URL scheme in {0:?}: use sqlite://PATH or postgres://USER@HOST:PORT/DB"
     )]
     UnknownScheme(String),
-    #[error("cannot open the SQLite database at {path}: {reason}")]
-    SqliteOpen { path: String, reason: String },
-    #[error("cannot connect to PostgreSQL at {url}: {reason}")]
-    PostgresConnect { url: String, reason: String },
+    #[error("cannot open the SQLite database at {path}: {source}")]
+    SqliteOpen {
+        path: String,
+        #[source]
+        source: SqliteOpenError,
+    },
+    #[error("cannot connect to PostgreSQL at {url}: {source}")]
+    PostgresConnect {
+        url: String,
+        #[source]
+        source: diesel::ConnectionError,
+    },
     #[error("database migration failed: {0}")]
-    Migration(String),
+    Migration(#[source] Box<dyn std::error::Error + Send + Sync>),
     #[error(
         "the database has schema version {0} that this gatehouse does not know: run a newer gatehouse"
     )]
     SchemaTooNew(String),
     #[error("no database connection available: {0}")]
-    Pool(String),
+    Pool(#[from] diesel::r2d2::PoolError),
+    #[error("the database worker thread failed: {0}")]
+    Worker(#[from] actix_web::rt::task::JoinError),
     #[error(transparent)]
     Query(#[from] diesel::result::Error),
+}
+
+/// Why a SQLite file could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum SqliteOpenError {
+    #[error("the URL names no file (sqlite://PATH)")]
+    NoPath,
+    #[error("the path is not UTF-8")]
+    NotUtf8,
+    #[error("cannot create the folder {folder}: {source}")]
+    Folder {
+        folder: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Connect(#[from] diesel::ConnectionError),
+    #[error("{0}")]
+    Settings(#[from] diesel::result::Error),
+    #[error("the database file is no longer there")]
+    Gone,
 }
 
 /// SQLite has one writer at a time. Writers of this process queue here, in order, instead of in

@@ -4,7 +4,7 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
 
-use super::{DbConnection, DbError, Store, StoreKind, run_migrations};
+use super::{DbConnection, DbError, SqliteOpenError, Store, StoreKind, run_migrations};
 
 pub type PooledConn = PooledConnection<ConnectionManager<DbConnection>>;
 
@@ -40,8 +40,7 @@ impl Db {
             .max_size(pool_size)
             .connection_timeout(Duration::from_secs(10))
             .connection_customizer(Box::new(Pragmas))
-            .build(ConnectionManager::<DbConnection>::new(url))
-            .map_err(|e| DbError::Pool(e.to_string()))?;
+            .build(ConnectionManager::<DbConnection>::new(url))?;
         Ok(Db {
             pool,
             store: store.clone(),
@@ -63,7 +62,7 @@ impl Db {
             if !same_file {
                 return Err(DbError::SqliteOpen {
                     path: path.display().to_string(),
-                    reason: "the database file is no longer there".into(),
+                    source: SqliteOpenError::Gone,
                 });
             }
         }
@@ -71,14 +70,12 @@ impl Db {
     }
 
     pub fn conn(&self) -> Result<PooledConn, DbError> {
-        self.pool.get().map_err(|e| DbError::Pool(e.to_string()))
+        Ok(self.pool.get()?)
     }
 
     /// A connection, but giving up after `timeout`: for health checks that must answer quickly.
     pub fn conn_within(&self, timeout: Duration) -> Result<PooledConn, DbError> {
-        self.pool
-            .get_timeout(timeout)
-            .map_err(|e| DbError::Pool(e.to_string()))
+        Ok(self.pool.get_timeout(timeout)?)
     }
 
     /// Runs blocking database work off the async executor, one closure per unit of work.
@@ -94,7 +91,7 @@ impl Db {
             f(&mut conn)
         })
         .await
-        .unwrap_or_else(|join| Err(E::from(DbError::Pool(format!("worker failed: {join}")))))
+        .unwrap_or_else(|join| Err(E::from(DbError::Worker(join))))
     }
 }
 
@@ -102,21 +99,21 @@ impl Db {
 pub(crate) fn establish(store: &Store) -> Result<DbConnection, DbError> {
     match store {
         Store::Sqlite(path) => {
-            let fail = |reason: String| DbError::SqliteOpen {
+            let fail = |source: SqliteOpenError| DbError::SqliteOpen {
                 path: path.display().to_string(),
-                reason,
+                source,
             };
             if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                std::fs::create_dir_all(parent).map_err(|e| {
-                    fail(format!(
-                        "cannot create the folder {}: {e}",
-                        parent.display()
-                    ))
+                std::fs::create_dir_all(parent).map_err(|source| {
+                    fail(SqliteOpenError::Folder {
+                        folder: parent.display().to_string(),
+                        source,
+                    })
                 })?;
             }
             let text = path
                 .to_str()
-                .ok_or_else(|| fail("the path is not UTF-8".into()))?;
+                .ok_or_else(|| fail(SqliteOpenError::NotUtf8))?;
             // Switching a new file to WAL takes an exclusive lock for which SQLite does not
             // always wait on the busy handler; instances starting together retry here instead.
             let deadline = Instant::now() + Duration::from_millis(SQLITE_BUSY_TIMEOUT_MS.into());
@@ -129,27 +126,28 @@ pub(crate) fn establish(store: &Store) -> Result<DbConnection, DbError> {
                 }
             }
         }
-        Store::Postgres(url) => PgConnection::establish(url)
-            .map(DbConnection::Pg)
-            .map_err(|e| DbError::PostgresConnect {
-                url: store.display(),
-                reason: e.to_string().trim().to_owned(),
-            }),
+        Store::Postgres(url) => {
+            PgConnection::establish(url)
+                .map(DbConnection::Pg)
+                .map_err(|source| DbError::PostgresConnect {
+                    url: store.display(),
+                    source,
+                })
+        }
     }
 }
 
-fn open_sqlite(path: &str) -> Result<DbConnection, String> {
-    let conn = SqliteConnection::establish(path).map_err(|e| e.to_string())?;
+fn open_sqlite(path: &str) -> Result<DbConnection, SqliteOpenError> {
+    let conn = SqliteConnection::establish(path)?;
     let mut conn = DbConnection::Sqlite(conn);
-    apply_sqlite_pragmas(&mut conn).map_err(|e| e.to_string())?;
+    apply_sqlite_pragmas(&mut conn)?;
     // WAL is a property of the file: set here, before the pool opens more connections.
-    diesel::sql_query("PRAGMA journal_mode = WAL")
-        .execute(&mut conn)
-        .map_err(|e| e.to_string())?;
+    diesel::sql_query("PRAGMA journal_mode = WAL").execute(&mut conn)?;
     Ok(conn)
 }
 
-fn is_locked(message: &str) -> bool {
+fn is_locked(error: &SqliteOpenError) -> bool {
+    let message = error.to_string();
     message.contains("database is locked") || message.contains("database is busy")
 }
 

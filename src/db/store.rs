@@ -23,7 +23,7 @@ impl Store {
             if path.is_empty() {
                 return Err(DbError::SqliteOpen {
                     path: String::new(),
-                    reason: "the URL names no file (sqlite://PATH)".into(),
+                    source: super::SqliteOpenError::NoPath,
                 });
             }
             return Ok(Store::Sqlite(PathBuf::from(path)));

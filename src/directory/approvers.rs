@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use super::employees::{self, Employee};
 use super::history::{self, Action, Actor, Change};
-use super::{DirectoryError, Result, clock};
+use super::{DirectoryError, Refusal, Result, clock};
 use crate::db::DbConnection;
 use crate::db::schema::{department_approvers as d, employees as e};
 
@@ -201,6 +201,9 @@ pub fn set_roles(
     if before == roles {
         return Ok(person);
     }
+    if before.setup_admin && !roles.setup_admin {
+        refuse_losing_setup_admin(conn, &person, by)?;
+    }
     diesel::update(e::table.find(id))
         .set((
             e::is_setup_admin.eq(roles.setup_admin),
@@ -240,6 +243,29 @@ pub fn set_roles(
     }
     history::record(conn, account_id, id, by, Action::RolesChanged, &changes)?;
     employees::get(conn, account_id, id)
+}
+
+/// A setup admin cannot drop their own role, and an account never loses its last active one:
+/// someone must always be able to reach its admin pages.
+fn refuse_losing_setup_admin(conn: &mut DbConnection, person: &Employee, by: &Actor) -> Result<()> {
+    if by.who.as_deref() == Some(person.id.as_str()) {
+        return Err(Refusal::OwnSetupAdminRole.into());
+    }
+    let others: i64 = e::table
+        .filter(e::account_id.eq(&person.account_id))
+        .filter(e::id.ne(&person.id))
+        .filter(e::is_setup_admin.eq(true))
+        .filter(e::active.eq(true))
+        .filter(e::released_at.is_null())
+        .count()
+        .get_result(conn)?;
+    if person.active && others == 0 {
+        return Err(Refusal::LastSetupAdmin {
+            user_name: person.user_name.clone(),
+        }
+        .into());
+    }
+    Ok(())
 }
 
 /// Who decides this person's requests: themselves when they approve themselves; otherwise

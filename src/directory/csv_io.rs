@@ -393,7 +393,13 @@ fn in_row(row: &Row, error: DirectoryError) -> CsvError {
             field,
             format!("{value:?} is already used by another person in this account"),
         ),
-        DirectoryError::Refused(message) => row.error("user_name", message),
+        DirectoryError::Refused(refusal) => {
+            let field = match &refusal {
+                super::Refusal::OwnedByEntra { field, .. } => field.clone(),
+                _ => "user_name".to_owned(),
+            };
+            row.error(&field, refusal.to_string())
+        }
         other => CsvError::Directory(other),
     }
 }

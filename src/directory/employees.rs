@@ -290,6 +290,22 @@ enum Held {
     Email,
 }
 
+/// The login name of a released person who had this login name or email, for explaining why
+/// a sign-in found nobody.
+pub fn released_login(
+    conn: &mut DbConnection,
+    account_id: &str,
+    name: &str,
+) -> Result<Option<String>> {
+    Ok(employees::table
+        .filter(employees::account_id.eq(account_id))
+        .filter(employees::released_at.is_not_null())
+        .filter(employees::user_name.eq(name).or(employees::email.eq(name)))
+        .select(employees::user_name)
+        .first::<String>(conn)
+        .optional()?)
+}
+
 fn holder(
     conn: &mut DbConnection,
     account_id: &str,

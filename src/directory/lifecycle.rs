@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use super::approvers;
 use super::employees::{self, Employee, Profile};
 use super::history::{self, Action, Actor, Change};
-use super::{DirectoryError, Result, clock, keys, sessions};
+use super::{DirectoryError, Refusal, Result, clock, keys, sessions};
 use crate::db::schema::{employees as e, entra_pins};
 use crate::db::{DbConnection, is_unique_violation};
 
@@ -134,32 +134,50 @@ pub fn update_profile(
     Ok(updated)
 }
 
-/// An admin edits master data. Entra owns every field of a federated person and would undo a
-/// change on its next cycle, so changing one is refused with the field named.
+/// An admin edits a person's page: master data and, for people Entra does not manage, the
+/// direct approver by login name. Entra owns every field of a federated person, its manager
+/// included, and would undo a change on its next cycle, so changing one is refused with the
+/// field named, and the approver field is not theirs to set.
 pub fn edit_by_admin(
     conn: &mut DbConnection,
     account_id: &str,
     id: &str,
     profile: Profile,
+    approver_login: Option<&str>,
     by: &Actor,
 ) -> Result<Employee> {
     let person = employees::get_current(conn, account_id, id)?;
     if person.federated {
         let wanted = profile.cleaned()?;
         return match wanted.changes_from(&person.profile()).first() {
-            Some(change) => Err(DirectoryError::Refused(format!(
-                "{} is managed by Entra ID, which owns {}: change it in Entra, or remove the \
-                 person from the federation first",
-                person.user_name, change.field
-            ))),
+            Some(change) => Err(Refusal::OwnedByEntra {
+                user_name: person.user_name,
+                field: change.field.clone(),
+            }
+            .into()),
             None => Ok(person),
         };
     }
-    update_profile(conn, account_id, id, profile, by)
+    let approver_id = match approver_login.map(str::trim) {
+        None | Some("") => None,
+        Some(login) => Some(
+            employees::find_by_user_name(conn, account_id, login)?
+                .ok_or_else(|| {
+                    DirectoryError::invalid(
+                        "approver",
+                        format!("nobody has the login name {login:?}"),
+                    )
+                })?
+                .id,
+        ),
+    };
+    let updated = update_profile(conn, account_id, id, profile, by)?;
+    if approver_id == updated.approver_id {
+        return Ok(updated);
+    }
+    approvers::set_manager(conn, account_id, id, approver_id.as_deref(), by)
 }
 
-/// Moving to a tenant with another domain: every current person whose login name or email is
-/// at `from` gets the same address at `to`, as one recorded change each. Returns how many
 /// people changed. Any clash refuses the whole move (the caller's transaction rolls back).
 pub fn move_domain(
     conn: &mut DbConnection,
@@ -205,9 +223,28 @@ pub fn move_domain(
     Ok(moved)
 }
 
-/// Entra's `active` flag. False is a soft delete: inactive, terminated today, signed out
-/// everywhere, login name still reserved. True reactivates with all history kept.
-pub fn set_active(
+/// Soft delete (Entra's `active` false): inactive, terminated today, signed out everywhere,
+/// login name still reserved.
+pub fn deactivate(
+    conn: &mut DbConnection,
+    account_id: &str,
+    id: &str,
+    by: &Actor,
+) -> Result<Employee> {
+    set_active(conn, account_id, id, false, by)
+}
+
+/// Undoes a soft delete (Entra's `active` true): active again, with all history kept.
+pub fn reactivate(
+    conn: &mut DbConnection,
+    account_id: &str,
+    id: &str,
+    by: &Actor,
+) -> Result<Employee> {
+    set_active(conn, account_id, id, true, by)
+}
+
+fn set_active(
     conn: &mut DbConnection,
     account_id: &str,
     id: &str,
@@ -221,15 +258,18 @@ pub fn set_active(
     apply_active(conn, &person, active, by)
 }
 
-/// Hard delete (SCIM `DELETE`) and an admin's deactivation: inactive, signed out, and the login
+/// Hard delete (SCIM `DELETE`, or an admin's "Release"): inactive, signed out, and the login
 /// name and email released so the same address can later become a new, separate person. The
-/// row and its history stay.
+/// row and its history stay. Nobody releases themselves.
 pub fn release(
     conn: &mut DbConnection,
     account_id: &str,
     id: &str,
     by: &Actor,
 ) -> Result<Employee> {
+    if by.who.as_deref() == Some(id) {
+        return Err(Refusal::OwnRelease.into());
+    }
     let person = employees::get_current(conn, account_id, id)?;
     // Someone already soft-deleted left on the day Entra disabled them, not today.
     let termination = match (person.active, person.termination_date) {
@@ -274,11 +314,10 @@ pub fn activate_by_admin(
 ) -> Result<Employee> {
     let person = employees::get(conn, account_id, id)?;
     if person.federated {
-        return Err(DirectoryError::Refused(format!(
-            "{} is managed by Entra ID: assign them to the application in Entra, \
-             or remove them from the federation first",
-            person.user_name
-        )));
+        return Err(Refusal::ActivationOwnedByEntra {
+            user_name: person.user_name,
+        }
+        .into());
     }
     if !person.is_released() {
         return match person.active {
@@ -349,10 +388,10 @@ pub fn mark_federated(
 ) -> Result<Employee> {
     let person = employees::get_current(conn, account_id, id)?;
     if person.defederated {
-        return Err(DirectoryError::Refused(format!(
-            "{} was removed from the federation by an admin",
-            person.user_name
-        )));
+        return Err(Refusal::Defederated {
+            user_name: person.user_name,
+        }
+        .into());
     }
     if person.federated {
         return Ok(person);

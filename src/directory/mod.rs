@@ -8,6 +8,7 @@ pub mod audit;
 pub mod clock;
 pub mod csv_io;
 pub mod employees;
+pub mod entra_pins;
 pub mod error;
 pub mod expiry;
 pub mod history;
@@ -18,6 +19,6 @@ pub mod search;
 pub mod sessions;
 pub mod zones;
 
-pub use error::DirectoryError;
+pub use error::{DirectoryError, Refusal};
 
 pub type Result<T, E = DirectoryError> = std::result::Result<T, E>;

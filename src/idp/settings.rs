@@ -7,7 +7,7 @@ use super::certificates::Certificate;
 use crate::db::DbConnection;
 use crate::db::schema::{accounts, idp_certificates as certs};
 use crate::directory::accounts::{self as directory_accounts, Account};
-use crate::directory::{DirectoryError, Result, clock};
+use crate::directory::{DirectoryError, Refusal, Result, clock};
 
 /// How the NameID Entra sends is matched against the directory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -172,11 +172,7 @@ pub fn remove_certificate(
         .iter()
         .any(|c| c.id != certificate_id && c.is_valid_at(now));
     if account.sso_enabled && !others_valid {
-        return Err(DirectoryError::Refused(
-            "this is the last valid certificate and SSO is on: add the new certificate first, \
-             or turn SSO off"
-                .into(),
-        ));
+        return Err(Refusal::LastValidCertificate.into());
     }
     diesel::delete(certs::table.find(certificate_id)).execute(conn)?;
     Ok(())
@@ -216,9 +212,7 @@ pub fn replace_trust(
     let now = clock::now();
     let account = directory_accounts::by_id(conn, account_id)?;
     if account.sso_enabled && !certificates.iter().any(|c| c.is_valid_at(now)) {
-        return Err(DirectoryError::Refused(
-            "none of these certificates is valid now and SSO is on".into(),
-        ));
+        return Err(Refusal::NoValidCertificateGiven.into());
     }
     set_idp(conn, account_id, entity_id, sso_url)?;
     diesel::delete(certs::table.filter(certs::account_id.eq(account_id))).execute(conn)?;
@@ -306,17 +300,13 @@ pub fn change_sso(
     if change.enabled == Some(true) {
         let now = clock::now();
         if account.idp_entity_id.is_none() || account.idp_sso_url.is_none() {
-            return Err(DirectoryError::Refused(
-                "SSO cannot be turned on before the IdP is set (entity id, sign-on URL, certificate)".into(),
-            ));
+            return Err(Refusal::IdpNotSet.into());
         }
         if !certificates(conn, account_id)?
             .iter()
             .any(|c| c.is_valid_at(now))
         {
-            return Err(DirectoryError::Refused(
-                "SSO cannot be turned on without a valid signing certificate: add the one Entra ID shows".into(),
-            ));
+            return Err(Refusal::NoValidCertificate.into());
         }
     }
     if let Some(skew) = change.clock_skew_secs

@@ -37,18 +37,6 @@ pub enum AcsResult {
     UnknownAccount,
 }
 
-impl From<DirectoryError> for Failure {
-    fn from(error: DirectoryError) -> Self {
-        Failure::Internal(error.to_string())
-    }
-}
-
-impl From<diesel::result::Error> for Failure {
-    fn from(error: diesel::result::Error) -> Self {
-        Failure::Internal(error.to_string())
-    }
-}
-
 pub fn consume(
     conn: &mut DbConnection,
     public_url: &str,

@@ -10,11 +10,11 @@ use flate2::write::DeflateEncoder;
 use super::sp::{NAMEID_EMAIL, SpUrls, escape};
 
 /// A fresh request id. XML IDs may not start with a digit (Entra refuses those), hence the prefix.
-pub fn new_id() -> String {
+pub fn new_id() -> Result<String, openssl::error::ErrorStack> {
     let mut bytes = [0u8; 16];
-    openssl::rand::rand_bytes(&mut bytes).unwrap_or_else(|e| panic!("no randomness: {e}"));
+    openssl::rand::rand_bytes(&mut bytes)?;
     let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!("_gh{hex}")
+    Ok(format!("_gh{hex}"))
 }
 
 /// The request itself. No RequestedAuthnContext: Entra refuses what it cannot satisfy (AADSTS75011).
@@ -60,7 +60,7 @@ mod tests {
 
     #[test]
     fn request_ids_never_start_with_a_digit_and_do_not_repeat() {
-        let (a, b) = (new_id(), new_id());
+        let (a, b) = (new_id().expect("random"), new_id().expect("random"));
         assert_ne!(a, b);
         assert!(a.starts_with("_gh") && a.len() == 35);
     }

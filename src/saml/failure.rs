@@ -3,6 +3,7 @@
 //! act on.
 
 use super::sp::SpUrls;
+use crate::directory::{DirectoryError, Refusal};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Failure {
@@ -112,6 +113,39 @@ pub enum Failure {
     ObjectIdTaken { object_id: String, holder: String },
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+/// The directory's refusals of a sign-in as the journal's reasons; anything else is internal.
+impl From<DirectoryError> for Failure {
+    fn from(error: DirectoryError) -> Self {
+        match error {
+            DirectoryError::Refused(Refusal::Defederated { user_name }) => {
+                Failure::Defederated(user_name)
+            }
+            DirectoryError::Refused(Refusal::Inactive { user_name }) => {
+                Failure::Inactive(user_name)
+            }
+            DirectoryError::Refused(Refusal::ObjectIdMismatch {
+                user_name,
+                got,
+                pinned,
+            }) => Failure::ObjectIdMismatch {
+                user: user_name,
+                got,
+                pinned,
+            },
+            DirectoryError::Refused(Refusal::ObjectIdTaken { object_id, holder }) => {
+                Failure::ObjectIdTaken { object_id, holder }
+            }
+            other => Failure::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<diesel::result::Error> for Failure {
+    fn from(error: diesel::result::Error) -> Self {
+        DirectoryError::from(error).into()
+    }
 }
 
 impl Failure {

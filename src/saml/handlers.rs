@@ -69,7 +69,7 @@ pub async fn login(
         .filter(|r| local_path(r).is_some());
     let public_url = settings.public_url.clone();
     let (signin, signin_cookie) =
-        browser::value_for(&request, browser::SIGNIN, settings.is_https());
+        browser::value_for(&request, browser::SIGNIN, settings.is_https())?;
     let signin_hash = browser::digest(&signin);
     let location = db
         .run(move |conn| {
@@ -78,7 +78,7 @@ pub async fn login(
                 return Ok(None);
             };
             let urls = sp::SpUrls::of(&public_url, &account);
-            let id = authn_request::new_id();
+            let id = authn_request::new_id()?;
             db::write(conn, |c| {
                 pending::remember_request(c, &account.id, &id, relay.as_deref(), &signin_hash)
             })?;
@@ -140,7 +140,7 @@ pub async fn acs(
         }
     };
     let secure = settings.is_https();
-    let (browser_id, browser_cookie) = browser::value_for(&request, browser::BROWSER, secure);
+    let (browser_id, browser_cookie) = browser::value_for(&request, browser::BROWSER, secure)?;
     let posted = Posted {
         saml_response: form.saml_response,
         relay_state: form.relay_state,

@@ -127,9 +127,13 @@ impl From<DirectoryError> for ScimError {
             DirectoryError::Invalid { field, message } => {
                 ScimError::value(format!("{}: {message}", scim_name(field)))
             }
-            DirectoryError::Refused(message) => ScimError::value(message),
+            DirectoryError::Refused(refusal) => ScimError::value(refusal.to_string()),
             DirectoryError::Db(db) => {
                 log::error!("scim: database error: {db}");
+                ScimError::unavailable()
+            }
+            DirectoryError::Randomness(error) => {
+                log::error!("scim: no randomness: {error}");
                 ScimError::unavailable()
             }
         }

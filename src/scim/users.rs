@@ -302,7 +302,10 @@ fn apply(
     let mut current =
         lifecycle::update_profile(conn, &account.id, &person.id, input.profile, &by())?;
     if current.active != input.active {
-        current = lifecycle::set_active(conn, &account.id, &person.id, input.active, &by())?;
+        current = match input.active {
+            true => lifecycle::reactivate(conn, &account.id, &person.id, &by())?,
+            false => lifecycle::deactivate(conn, &account.id, &person.id, &by())?,
+        };
     }
     if current.manager_ref != input.manager {
         current = approvers::set_manager(

@@ -148,3 +148,13 @@ pub fn notice(
 pub async fn not_found() -> HttpResponse {
     error_page(StatusCode::NOT_FOUND, "There is no page at this address.")
 }
+
+/// The answer to a form post without a valid CSRF token or from another site.
+pub fn forged() -> HttpResponse {
+    notice(
+        StatusCode::FORBIDDEN,
+        "Please try again",
+        "This form has expired or was sent from another site. Reload the page and submit it again.",
+        None,
+    )
+}

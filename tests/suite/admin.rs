@@ -552,7 +552,7 @@ async fn deactivation_by_an_admin_follows_the_hard_delete_rules_and_names_the_ad
             &[],
         )
         .await;
-    assert_eq!(own.status(), StatusCode::CONFLICT);
+    assert_eq!(own.status(), StatusCode::FORBIDDEN);
     assert!(c.employee(&c.admin.id).active);
     let activate = c
         .post(

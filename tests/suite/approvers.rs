@@ -155,7 +155,7 @@ fn inactive_approvers_do_not_approve() {
     let ann = provision(&d, "ann@acme.com", None);
     d.write(|c| approvers::set_manager(c, &d.account.id, &ann.id, Some(&boss.id), &scim()))
         .expect("manager");
-    d.write(|c| lifecycle::set_active(c, &d.account.id, &boss.id, false, &scim()))
+    d.write(|c| lifecycle::deactivate(c, &d.account.id, &boss.id, &scim()))
         .expect("off");
     let listed = approvers::approvers_of(&mut d.conn(), &d.account.id, &ann.id).expect("approvers");
     assert!(listed.is_empty());

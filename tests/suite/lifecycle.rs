@@ -127,7 +127,7 @@ fn scim_create_conflicts_with_a_soft_deleted_holder_whose_name_stays_reserved() 
         .write(|c| lifecycle::provision(c, &d.account.id, person("ann@acme.com"), true, &scim()))
         .expect("first")
         .employee;
-    d.write(|c| lifecycle::set_active(c, &d.account.id, &ann.id, false, &scim()))
+    d.write(|c| lifecycle::deactivate(c, &d.account.id, &ann.id, &scim()))
         .expect("soft delete");
     let again =
         d.write(|c| lifecycle::provision(c, &d.account.id, person("ann@acme.com"), true, &scim()));
@@ -236,7 +236,7 @@ fn soft_delete_terminates_revokes_sessions_and_keeps_the_person_findable() {
     let ann = provision_ann(&d);
     open_session(&d, &ann.id);
     let off = d
-        .write(|c| lifecycle::set_active(c, &d.account.id, &ann.id, false, &scim()))
+        .write(|c| lifecycle::deactivate(c, &d.account.id, &ann.id, &scim()))
         .expect("soft delete");
     assert!(!off.active);
     assert_eq!(off.termination_date, Some(clock::today()));
@@ -251,10 +251,10 @@ fn soft_delete_terminates_revokes_sessions_and_keeps_the_person_findable() {
 fn reactivation_clears_termination_and_keeps_history() {
     let d = Domain::new();
     let ann = provision_ann(&d);
-    d.write(|c| lifecycle::set_active(c, &d.account.id, &ann.id, false, &scim()))
+    d.write(|c| lifecycle::deactivate(c, &d.account.id, &ann.id, &scim()))
         .expect("off");
     let back = d
-        .write(|c| lifecycle::set_active(c, &d.account.id, &ann.id, true, &scim()))
+        .write(|c| lifecycle::reactivate(c, &d.account.id, &ann.id, &scim()))
         .expect("on");
     assert!(back.active);
     assert_eq!(back.termination_date, None);
@@ -300,7 +300,7 @@ fn hard_delete_releases_the_address_for_a_new_separate_person() {
 fn hard_delete_after_soft_delete_keeps_the_earlier_termination_date() {
     let d = Domain::new();
     let ann = provision_ann(&d);
-    d.write(|c| lifecycle::set_active(c, &d.account.id, &ann.id, false, &scim()))
+    d.write(|c| lifecycle::deactivate(c, &d.account.id, &ann.id, &scim()))
         .expect("off");
     let earlier = clock::today() - chrono::Duration::days(30);
     diesel::update(employees::table.find(&ann.id))
@@ -344,7 +344,7 @@ fn admin_cannot_activate_a_federated_person_but_can_after_removal_from_federatio
     let d = Domain::new();
     let admin = Actor::admin("admin-1");
     let ann = provision_ann(&d);
-    d.write(|c| lifecycle::set_active(c, &d.account.id, &ann.id, false, &scim()))
+    d.write(|c| lifecycle::deactivate(c, &d.account.id, &ann.id, &scim()))
         .expect("off");
     let refused = d.write(|c| lifecycle::activate_by_admin(c, &d.account.id, &ann.id, &admin));
     assert!(
@@ -447,7 +447,7 @@ fn nothing_crosses_accounts() {
         people::get(&mut conn, &other.id, &ann.id),
         Err(DirectoryError::NotFound { .. })
     ));
-    let moved = d.write(|c| lifecycle::set_active(c, &other.id, &ann.id, false, &scim()));
+    let moved = d.write(|c| lifecycle::deactivate(c, &other.id, &ann.id, &scim()));
     assert!(matches!(moved, Err(DirectoryError::NotFound { .. })));
     let released = d.write(|c| lifecycle::release(c, &other.id, &ann.id, &scim()));
     assert!(matches!(released, Err(DirectoryError::NotFound { .. })));

@@ -233,7 +233,7 @@ async fn federated_people_are_sent_to_microsoft_while_sso_is_on_but_setup_admins
     let ann = local.app.provision(&local.account.id, "ann@acme.com");
     let boss = local.app.provision(&local.account.id, "boss@acme.com");
     for who in [&ann, &boss] {
-        let hash = passwords::hash(GOOD);
+        let hash = passwords::hash(GOOD).expect("hash");
         local
             .app
             .write(|c| credentials::set_password(c, who, &hash, &Actor::admin("a"), None))

@@ -388,7 +388,7 @@ async fn deactivation_and_logout_end_the_session() {
     );
     assert!(sso.me(&sso.app.client).await.is_some());
     sso.app
-        .write(|c| lifecycle::set_active(c, &sso.account.id, &sso.ann.id, false, &scim()))
+        .write(|c| lifecycle::deactivate(c, &sso.account.id, &sso.ann.id, &scim()))
         .expect("soft delete");
     assert!(
         sso.me(&sso.app.client).await.is_none(),
@@ -396,7 +396,7 @@ async fn deactivation_and_logout_end_the_session() {
     );
 
     sso.app
-        .write(|c| lifecycle::set_active(c, &sso.account.id, &sso.ann.id, true, &scim()))
+        .write(|c| lifecycle::reactivate(c, &sso.account.id, &sso.ann.id, &scim()))
         .expect("back");
     let browser = sso.app.new_browser();
     assert_eq!(
@@ -560,7 +560,7 @@ async fn people_who_may_not_sign_in_are_refused_with_a_precise_reason() {
     for reason in ["inactive", "defederated", "released"] {
         sso.app
             .write(|c| match reason {
-                "inactive" => lifecycle::set_active(c, &account, &ann, false, &scim()),
+                "inactive" => lifecycle::deactivate(c, &account, &ann, &scim()),
                 "defederated" => lifecycle::remove_from_federation(c, &account, &ann, &admin),
                 _ => lifecycle::release(c, &account, &ann, &scim()),
             })
