@@ -2,6 +2,8 @@
 //! the person as a short error code), a detail for the login journal, and a hint an admin can
 //! act on.
 
+use actix_web::http::StatusCode;
+
 use super::sp::SpUrls;
 use crate::directory::{DirectoryError, Refusal};
 
@@ -281,15 +283,15 @@ impl Failure {
     }
 
     /// 400 for what is broken, 403 for what is refused.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> StatusCode {
         match self {
-            Failure::TooLarge(_) => 413,
+            Failure::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Failure::NotBase64
             | Failure::Malformed(_)
             | Failure::Encoding(_)
-            | Failure::NotAResponse => 400,
-            Failure::Internal(_) => 500,
-            _ => 403,
+            | Failure::NotAResponse => StatusCode::BAD_REQUEST,
+            Failure::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => StatusCode::FORBIDDEN,
         }
     }
 

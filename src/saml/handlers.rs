@@ -163,7 +163,7 @@ pub async fn acs(
             .insert_header((header::LOCATION, redirect))
             .finish(),
         AcsResult::Refused(failure) => {
-            let status = StatusCode::from_u16(failure.status()).unwrap_or(StatusCode::FORBIDDEN);
+            let status = failure.status();
             pages::error_page_with_code(status, failure.public_message(), failure.code())
         }
         AcsResult::UnknownAccount => {

@@ -13,13 +13,17 @@ pub const CONTENT_TYPE: &str = "application/scim+json";
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{status} {scim_type:?}: {detail}")]
 pub struct ScimError {
-    pub status: u16,
+    pub status: StatusCode,
     pub scim_type: Option<&'static str>,
     pub detail: String,
 }
 
 impl ScimError {
-    fn new(status: u16, scim_type: Option<&'static str>, detail: impl Into<String>) -> ScimError {
+    fn new(
+        status: StatusCode,
+        scim_type: Option<&'static str>,
+        detail: impl Into<String>,
+    ) -> ScimError {
         ScimError {
             status,
             scim_type,
@@ -28,44 +32,52 @@ impl ScimError {
     }
 
     pub fn syntax(detail: impl Into<String>) -> ScimError {
-        ScimError::new(400, Some("invalidSyntax"), detail)
+        ScimError::new(StatusCode::BAD_REQUEST, Some("invalidSyntax"), detail)
     }
 
     pub fn value(detail: impl Into<String>) -> ScimError {
-        ScimError::new(400, Some("invalidValue"), detail)
+        ScimError::new(StatusCode::BAD_REQUEST, Some("invalidValue"), detail)
     }
 
     pub fn filter(detail: impl Into<String>) -> ScimError {
-        ScimError::new(400, Some("invalidFilter"), detail)
+        ScimError::new(StatusCode::BAD_REQUEST, Some("invalidFilter"), detail)
     }
 
     pub fn path(detail: impl Into<String>) -> ScimError {
-        ScimError::new(400, Some("invalidPath"), detail)
+        ScimError::new(StatusCode::BAD_REQUEST, Some("invalidPath"), detail)
     }
 
     pub fn no_target(detail: impl Into<String>) -> ScimError {
-        ScimError::new(400, Some("noTarget"), detail)
+        ScimError::new(StatusCode::BAD_REQUEST, Some("noTarget"), detail)
     }
 
     pub fn uniqueness(detail: impl Into<String>) -> ScimError {
-        ScimError::new(409, Some("uniqueness"), detail)
+        ScimError::new(StatusCode::CONFLICT, Some("uniqueness"), detail)
     }
 
     pub fn not_found(detail: impl Into<String>) -> ScimError {
-        ScimError::new(404, None, detail)
+        ScimError::new(StatusCode::NOT_FOUND, None, detail)
     }
 
     pub fn unauthorized() -> ScimError {
-        ScimError::new(401, None, "a valid bearer token is required")
+        ScimError::new(
+            StatusCode::UNAUTHORIZED,
+            None,
+            "a valid bearer token is required",
+        )
     }
 
     pub fn method_not_allowed() -> ScimError {
-        ScimError::new(405, None, "this method is not allowed on this resource")
+        ScimError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            None,
+            "this method is not allowed on this resource",
+        )
     }
 
     pub fn too_large(limit: usize) -> ScimError {
         ScimError::new(
-            413,
+            StatusCode::PAYLOAD_TOO_LARGE,
             None,
             format!("the request body is larger than {limit} bytes"),
         )
@@ -73,7 +85,7 @@ impl ScimError {
 
     pub fn uri_too_long(limit: usize) -> ScimError {
         ScimError::new(
-            414,
+            StatusCode::URI_TOO_LONG,
             Some("invalidValue"),
             format!("the request URL is longer than {limit} bytes"),
         )
@@ -89,13 +101,17 @@ impl ScimError {
     }
 
     pub fn unavailable() -> ScimError {
-        ScimError::new(503, None, "the directory is unavailable, try again")
+        ScimError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            None,
+            "the directory is unavailable, try again",
+        )
     }
 
     pub fn body(&self) -> Value {
         let mut body = json!({
             "schemas": [ERROR_SCHEMA],
-            "status": self.status.to_string(),
+            "status": self.status.as_u16().to_string(),
             "detail": self.detail,
         });
         if let Some(scim_type) = self.scim_type {
@@ -105,9 +121,8 @@ impl ScimError {
     }
 
     pub fn response(&self) -> HttpResponse {
-        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::BAD_REQUEST);
-        let mut builder = HttpResponse::build(status);
-        if self.status == 401 {
+        let mut builder = HttpResponse::build(self.status);
+        if self.status == StatusCode::UNAUTHORIZED {
             builder.insert_header(("WWW-Authenticate", "Bearer"));
         }
         builder

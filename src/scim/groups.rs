@@ -1,6 +1,7 @@
 //! /Groups: optional for Entra, offered with unique display names per account, members as
 //! SCIM-visible users, `excludedAttributes=members`, and member Add/Remove in both forms.
 
+use actix_web::http::StatusCode;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use scim_v2::filter::{AttrExp, CompValue, CompareOp, Filter, PatchPath, ValFilter};
@@ -120,7 +121,7 @@ pub fn list(
         .map(|group| render(conn, group, base, with_members))
         .collect::<Result<_, _>>()?;
     Ok(Reply::json(
-        200,
+        StatusCode::OK,
         resource::list_response(all.len(), start, page),
     ))
 }
@@ -134,7 +135,7 @@ pub fn get(
 ) -> Result<Reply, ScimError> {
     let group = find(conn, account, id)?;
     Ok(Reply::json(
-        200,
+        StatusCode::OK,
         render(conn, &group, base, wants_members(query))?,
     ))
 }
@@ -166,7 +167,7 @@ pub fn create(
         .map_err(|e| unique(e, &name))?;
     let group = find(conn, account, &id)?;
     let skipped = add_members(conn, account, &group, field(object, "members"))?;
-    let mut reply = Reply::json(201, render(conn, &group, base, true)?);
+    let mut reply = Reply::json(StatusCode::CREATED, render(conn, &group, base, true)?);
     reply.location = Some(format!("{base}/Groups/{id}"));
     reply.note = skipped_note(&skipped);
     Ok(reply)
@@ -193,7 +194,7 @@ pub fn replace(
     let group = find(conn, account, id)?;
     Ok(Reply {
         note: skipped_note(&skipped),
-        ..Reply::json(200, render(conn, &group, base, true)?)
+        ..Reply::json(StatusCode::OK, render(conn, &group, base, true)?)
     })
 }
 

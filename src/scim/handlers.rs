@@ -77,12 +77,12 @@ where
             };
             let record =
                 |c: &mut DbConnection,
-                 (status, employee, detail): (u16, Option<String>, String)| {
+                 (status, employee, detail): (StatusCode, Option<String>, String)| {
                     let entry = Request {
                         method: &method,
                         path: &path,
                         employee_id: employee.as_deref(),
-                        status,
+                        status: status.as_u16(),
                         detail: &detail,
                     };
                     provisioning_log::record(c, &account.id, &entry)
@@ -117,7 +117,7 @@ where
                         method: method.clone(),
                         path: path.clone(),
                         employee_id,
-                        status,
+                        status: status.as_u16(),
                         detail,
                     });
                     Ok(())
@@ -136,8 +136,7 @@ where
 }
 
 fn respond(reply: Reply) -> HttpResponse {
-    let mut builder =
-        HttpResponse::build(StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK));
+    let mut builder = HttpResponse::build(reply.status);
     if let Some(location) = &reply.location {
         builder.insert_header(("Location", location.as_str()));
     }
@@ -391,7 +390,7 @@ async fn search_all(
         let total = found.len();
         let page: Vec<Value> = found.into_iter().skip(start - 1).take(count).collect();
         Ok(Reply::json(
-            200,
+            StatusCode::OK,
             super::resource::list_response(total, start, page),
         ))
     })
@@ -414,17 +413,20 @@ async fn discovery_doc(
     run(&request, &db, &settings, false, None, move |_, _, base| {
         let (all, key) = match kind.as_str() {
             "ServiceProviderConfig" => {
-                return Ok(Reply::json(200, discovery::service_provider_config(base)));
+                return Ok(Reply::json(
+                    StatusCode::OK,
+                    discovery::service_provider_config(base),
+                ));
             }
             "Schemas" => (discovery::schemas(base), "id"),
             _ => (discovery::resource_types(base), "id"),
         };
         match path {
-            None => Ok(Reply::json(200, discovery::list(all))),
+            None => Ok(Reply::json(StatusCode::OK, discovery::list(all))),
             Some(id) => all
                 .into_iter()
                 .find(|r| r[key].as_str() == Some(id.as_str()))
-                .map(|r| Reply::json(200, r))
+                .map(|r| Reply::json(StatusCode::OK, r))
                 .ok_or_else(|| ScimError::not_found(format!("{kind}/{id} not found"))),
         }
     })

@@ -468,7 +468,7 @@ mod tests {
         for (doc, expected) in cases {
             let error = parse_user(&doc, Tz::UTC).expect_err("refused");
             assert!(error.detail.contains(expected), "{doc}: {}", error.detail);
-            assert_eq!(error.status, 400);
+            assert_eq!(error.status, actix_web::http::StatusCode::BAD_REQUEST);
         }
     }
 }

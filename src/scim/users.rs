@@ -1,6 +1,7 @@
 //! /Users: each operation over a connection, returning what the handler sends back. All
 //! changes go through the directory's lifecycle functions.
 
+use actix_web::http::StatusCode;
 use diesel::prelude::*;
 use serde::Deserialize;
 use serde_json::Value;
@@ -20,7 +21,7 @@ use crate::directory::{approvers, lifecycle};
 /// What a SCIM operation answers.
 #[derive(Debug)]
 pub struct Reply {
-    pub status: u16,
+    pub status: StatusCode,
     pub body: Option<Value>,
     pub location: Option<String>,
     /// The person concerned, for the provisioning log.
@@ -30,7 +31,7 @@ pub struct Reply {
 }
 
 impl Reply {
-    pub fn json(status: u16, body: Value) -> Reply {
+    pub fn json(status: StatusCode, body: Value) -> Reply {
         Reply {
             status,
             body: Some(body),
@@ -43,7 +44,7 @@ impl Reply {
     /// 204 No Content.
     pub fn empty() -> Reply {
         Reply {
-            status: 204,
+            status: StatusCode::NO_CONTENT,
             body: None,
             location: None,
             employee_id: None,
@@ -173,7 +174,7 @@ pub fn list(
         })
         .collect();
     Ok(Reply::json(
-        200,
+        StatusCode::OK,
         resource::list_response(total as usize, start as usize, resources),
     ))
 }
@@ -193,7 +194,7 @@ pub fn get(
     );
     Ok(Reply {
         employee_id: Some(person.id),
-        ..Reply::json(200, body)
+        ..Reply::json(StatusCode::OK, body)
     })
 }
 
@@ -223,7 +224,7 @@ pub fn create(
     }
     let location = format!("{base}/Users/{}", person.id);
     Ok(Reply {
-        status: 201,
+        status: StatusCode::CREATED,
         body: Some(resource::user(&person, base)),
         location: Some(location),
         employee_id: Some(person.id),
@@ -244,7 +245,7 @@ pub fn replace(
     let person = apply(conn, account, person, input)?;
     Ok(Reply {
         employee_id: Some(person.id.clone()),
-        ..Reply::json(200, resource::user(&person, base))
+        ..Reply::json(StatusCode::OK, resource::user(&person, base))
     })
 }
 
@@ -268,7 +269,7 @@ pub fn patch(
     let person = apply(conn, account, person, input)?;
     Ok(Reply {
         employee_id: Some(person.id.clone()),
-        ..Reply::json(200, resource::user(&person, base))
+        ..Reply::json(StatusCode::OK, resource::user(&person, base))
     })
 }
 
