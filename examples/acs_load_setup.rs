@@ -25,16 +25,16 @@ fn fill(
     ann: &str,
     rows: usize,
 ) -> gatehouse::directory::Result<()> {
-    use gatehouse::auth::journal::{self, Attempt, Outcome};
+    use gatehouse::auth::journal::{self, Outcome, SignInAttempt};
     let until = gatehouse::directory::clock::now() + chrono::Duration::days(1);
     for i in 0..rows {
-        let attempt = Attempt {
+        let attempt = SignInAttempt {
             method: "saml",
             flow: "idp",
             name_id: Some(format!("person{i}@acme.com")),
             employee_id: Some(ann.to_owned()),
             assertion_id: Some(format!("_prefill{i}")),
-            ..Attempt::default()
+            ..SignInAttempt::default()
         };
         let outcome = Outcome {
             success: true,

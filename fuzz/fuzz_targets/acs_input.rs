@@ -6,7 +6,7 @@
 use std::sync::LazyLock;
 
 use base64::Engine;
-use gatehouse::auth::journal::Attempt;
+use gatehouse::auth::journal::SignInAttempt;
 use gatehouse::idp::certificates;
 use gatehouse::saml::acs;
 use gatehouse::saml::sp::SpUrls;
@@ -31,6 +31,6 @@ fuzz_target!(|data: &[u8]| {
         Some(split) => String::from_utf8_lossy(&data[split + 1..]).into_owned(),
         None => base64::engine::general_purpose::STANDARD.encode(data),
     };
-    let mut attempt = Attempt::default();
+    let mut attempt = SignInAttempt::default();
     let _ = acs::check(&posted, sp, trust, &mut attempt);
 });

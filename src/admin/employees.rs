@@ -1,5 +1,6 @@
 //! The people of the account: search and pages, master data (read-only where Entra owns it),
-//! roles, activation, deactivation, removal from the federation, password links, history.
+//! roles, activation, release (hard delete), removal from the federation, password links,
+//! history.
 
 use std::collections::HashMap;
 
@@ -18,7 +19,7 @@ use crate::config::Settings;
 use crate::db::{self, Db};
 use crate::directory::approvers::{self, Roles};
 use crate::directory::employees::{self, Employee, Profile};
-use crate::directory::history::{self, Entry};
+use crate::directory::history::{self, HistoryEntry};
 use crate::directory::search::{self, PeopleQuery};
 use crate::directory::{DirectoryError, Result as DirResult, lifecycle, zones};
 use crate::error::HttpError;
@@ -39,7 +40,7 @@ struct PersonRow {
 
 fn status_of(p: &Employee) -> &'static str {
     match (p.is_released(), p.active) {
-        (true, _) => "deactivated",
+        (true, _) => "released",
         (false, true) => "active",
         (false, false) => "inactive",
     }
@@ -138,7 +139,7 @@ struct Loaded {
     roles: Roles,
     approver: Option<Employee>,
     /// One page of the history, newest first.
-    history: Vec<Entry>,
+    history: Vec<HistoryEntry>,
     history_total: i64,
     actors: HashMap<String, String>,
 }
@@ -495,14 +496,14 @@ async fn confirm(
     ))
 }
 
-#[get("/employees/{id}/deactivate")]
-pub async fn deactivate_confirm(
+#[get("/employees/{id}/release")]
+pub async fn release_confirm(
     admin: Admin,
     path: web::Path<String>,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, HttpError> {
     confirm(&admin, &db, path.into_inner(), |p| Confirmation {
-        title: "Deactivate this person?",
+        title: "Release this person?",
         consequences: vec![
             format!(
                 "{} can no longer sign in; their open sessions end now.",
@@ -525,8 +526,8 @@ pub async fn deactivate_confirm(
                 false => "They are not managed by Entra ID.".into(),
             },
         ],
-        button: "Deactivate",
-        action: format!("/admin/employees/{}/deactivate", p.id),
+        button: "Release",
+        action: format!("/admin/employees/{}/release", p.id),
     })
     .await
 }
@@ -549,9 +550,9 @@ pub async fn defederate_confirm(
             "Their master data becomes editable here, and they can set a local password through \
              a one-time link you send from their page."
                 .into(),
-            "Their active status does not change: activate or deactivate them separately.".into(),
+            "Their active status does not change: activate or release them separately.".into(),
             "They keep their login name and email, so Entra cannot provision that address again \
-             (it gets a conflict) unless you deactivate them first; keep this for people who \
+             (it gets a conflict) unless you release them first; keep this for people who \
              leave the federation for good."
                 .into(),
         ],
@@ -561,7 +562,7 @@ pub async fn defederate_confirm(
     .await
 }
 
-/// Activate, deactivate (hard-delete rules) or remove from the federation; the last two come
+/// Activate, release (hard delete) or remove from the federation; the last two come
 /// from their confirmation pages.
 #[post("/employees/{id}/{action}")]
 pub async fn change_status(
@@ -573,7 +574,7 @@ pub async fn change_status(
     let (id, action) = path.into_inner();
     let done = match action.as_str() {
         "activate" => "activated",
-        "deactivate" => "deactivated",
+        "release" => "released",
         "defederate" => "defederated",
         _ => return Err(HttpError::NotFound),
     };
@@ -581,7 +582,7 @@ pub async fn change_status(
     act(admin, db, id, done, move |c, account, id| {
         match action.as_str() {
             "activate" => lifecycle::activate_by_admin(c, account, id, &by)?,
-            "deactivate" => lifecycle::release(c, account, id, &by)?,
+            "release" => lifecycle::release(c, account, id, &by)?,
             _ => lifecycle::remove_from_federation(c, account, id, &by)?,
         };
         Ok(())

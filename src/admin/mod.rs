@@ -34,7 +34,7 @@ pub fn routes(config: &mut web::ServiceConfig) {
             .service(employees::detail)
             .service(employees::edit)
             .service(employees::change_roles)
-            .service(employees::deactivate_confirm)
+            .service(employees::release_confirm)
             .service(employees::defederate_confirm)
             .service(employees::password_link)
             .service(employees::change_status)

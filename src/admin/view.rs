@@ -52,8 +52,8 @@ impl Flash {
             "saved" => "Changes saved.",
             "roles" => "Roles saved.",
             "activated" => "The person is active again.",
-            "deactivated" => {
-                "The person was deactivated; their login name and email are free again."
+            "released" => {
+                "The person was released: inactive for good, their login name and email free again."
             }
             "defederated" => "The person was removed from the federation.",
             "domains" => "Addresses moved to the new domain.",

@@ -13,7 +13,7 @@ use crate::directory::search::{LogQuery, contains_pattern, lower};
 use crate::directory::{DirectoryError, Result, clock};
 
 #[derive(Debug, Clone, Default)]
-pub struct Attempt {
+pub struct SignInAttempt {
     /// "saml" or "password".
     pub method: &'static str,
     /// "sp" (we sent an AuthnRequest), "idp" (a tile or Entra's Test button), or "unknown".
@@ -105,7 +105,7 @@ impl Row<'_> {
 pub fn record(
     conn: &mut DbConnection,
     account_id: &str,
-    attempt: &Attempt,
+    attempt: &SignInAttempt,
     outcome: &Outcome,
 ) -> Result<()> {
     let outcome_label = if outcome.success {
@@ -234,7 +234,7 @@ fn insert(
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = j)]
-pub struct Entry {
+pub struct JournalEntry {
     pub id: String,
     pub account_id: String,
     pub at: NaiveDateTime,
@@ -253,12 +253,12 @@ pub struct Entry {
 }
 
 /// The newest entries of an account first.
-pub fn recent(conn: &mut DbConnection, account_id: &str, limit: i64) -> Result<Vec<Entry>> {
+pub fn recent(conn: &mut DbConnection, account_id: &str, limit: i64) -> Result<Vec<JournalEntry>> {
     Ok(j::table
         .filter(j::account_id.eq(account_id))
         .order((j::at.desc(), j::id.desc()))
         .limit(limit)
-        .select(Entry::as_select())
+        .select(JournalEntry::as_select())
         .load(conn)?)
 }
 
@@ -292,12 +292,16 @@ fn matching<'a>(account_id: &'a str, query: &LogQuery) -> Boxed<'a> {
 }
 
 /// One page of the entries matching an admin's filter, newest first.
-pub fn search(conn: &mut DbConnection, account_id: &str, query: &LogQuery) -> Result<Vec<Entry>> {
+pub fn search(
+    conn: &mut DbConnection,
+    account_id: &str,
+    query: &LogQuery,
+) -> Result<Vec<JournalEntry>> {
     Ok(matching(account_id, query)
         .order((j::at.desc(), j::id.desc()))
         .offset(query.offset.max(0))
         .limit(query.limit.clamp(1, 1000))
-        .select(Entry::as_select())
+        .select(JournalEntry::as_select())
         .load(conn)?)
 }
 

@@ -3,7 +3,7 @@
 //! outside, through `hashing`.
 
 use super::credentials;
-use super::journal::{self, Attempt as JournalAttempt, Outcome};
+use super::journal::{self, Outcome, SignInAttempt};
 use super::sessions;
 use crate::db::DbConnection;
 use crate::directory::accounts::{self, Account};
@@ -13,7 +13,7 @@ use crate::directory::{Refusal, Result, keys};
 
 /// What is known about a sign-in before the password is checked.
 #[derive(Debug, Clone)]
-pub struct Attempt {
+pub struct PasswordAttempt {
     pub account: Option<Account>,
     pub person: Option<Employee>,
     pub hash: Option<String>,
@@ -30,7 +30,7 @@ fn counter_key(person: Option<&Employee>, login_key: &str) -> String {
     }
 }
 
-impl Attempt {
+impl PasswordAttempt {
     /// The hash to check, or none when the answer is "wrong" whatever the password.
     pub fn counter(&self) -> String {
         counter_key(self.person.as_ref(), &self.login_key)
@@ -76,10 +76,10 @@ pub fn sso_account(conn: &mut DbConnection, slug: &str) -> Result<Option<String>
 }
 
 /// Finds the person by login name or work email in the named account.
-pub fn look_up(conn: &mut DbConnection, slug: &str, login: &str) -> Result<Attempt> {
+pub fn look_up(conn: &mut DbConnection, slug: &str, login: &str) -> Result<PasswordAttempt> {
     let login_key = keys::normalise(login);
     let Some(account) = accounts::find_by_slug(conn, slug.trim())? else {
-        return Ok(Attempt {
+        return Ok(PasswordAttempt {
             account: None,
             person: None,
             hash: None,
@@ -96,7 +96,7 @@ pub fn look_up(conn: &mut DbConnection, slug: &str, login: &str) -> Result<Attem
         None => None,
     };
     let locked = credentials::locked(conn, &account.id, &counter_key(person.as_ref(), &login_key))?;
-    Ok(Attempt {
+    Ok(PasswordAttempt {
         account: Some(account),
         person,
         hash,
@@ -105,13 +105,13 @@ pub fn look_up(conn: &mut DbConnection, slug: &str, login: &str) -> Result<Attem
     })
 }
 
-fn journal_entry(attempt: &Attempt) -> JournalAttempt {
-    JournalAttempt {
+fn journal_entry(attempt: &PasswordAttempt) -> SignInAttempt {
+    SignInAttempt {
         method: "password",
         flow: "local",
         name_id: Some(attempt.login_key.clone()),
         employee_id: attempt.person.as_ref().map(|p| p.id.clone()),
-        ..JournalAttempt::default()
+        ..SignInAttempt::default()
     }
 }
 
@@ -125,7 +125,7 @@ fn outcome(success: bool, reason: &str, detail: String, hint: &str) -> Outcome {
 }
 
 /// A federated person who knew their old password was sent to Microsoft.
-pub fn record_sso_redirect(conn: &mut DbConnection, attempt: &Attempt) -> Result<()> {
+pub fn record_sso_redirect(conn: &mut DbConnection, attempt: &PasswordAttempt) -> Result<()> {
     if let Some(account) = &attempt.account {
         let detail = format!("{} is federated and SSO is on", attempt.login_key);
         journal::record(
@@ -142,7 +142,7 @@ pub fn record_sso_redirect(conn: &mut DbConnection, attempt: &Attempt) -> Result
 /// hash refreshed if its parameters are old. Returns the session secret.
 pub fn succeed(
     conn: &mut DbConnection,
-    attempt: &Attempt,
+    attempt: &PasswordAttempt,
     here: &sessions::InBrowser,
     fresh_hash: Option<&str>,
 ) -> Result<Option<String>> {
@@ -152,7 +152,7 @@ pub fn succeed(
     // Looked up before the (slow) hash check: parallel guesses may have locked the person since.
     // A right password then counts for nothing, so a burst cannot slip one past the lockout.
     if credentials::locked(conn, &account.id, &attempt.counter())? {
-        let locked = Attempt {
+        let locked = PasswordAttempt {
             locked: true,
             ..attempt.clone()
         };
@@ -175,7 +175,7 @@ pub fn succeed(
 
 /// A wrong password (or nothing to check): counted per account and login; enough of them lock
 /// the login for a while, noted in the person's history.
-pub fn fail(conn: &mut DbConnection, attempt: &Attempt) -> Result<()> {
+pub fn fail(conn: &mut DbConnection, attempt: &PasswordAttempt) -> Result<()> {
     let Some(account) = &attempt.account else {
         return Ok(());
     };

@@ -7,7 +7,7 @@ use tera::Context;
 
 use super::credentials::{self, LinkPurpose};
 use super::hashing::{Hashing, HashingError};
-use super::local_login::{self, Attempt};
+use super::local_login::{self, PasswordAttempt};
 use super::login_limiter::LoginLimiter;
 use super::passwords::{self, Verified};
 use super::{browser, csrf, password_links, session_cookie, sessions};
@@ -155,14 +155,14 @@ pub async fn login(
         ));
     }
     let (slug, login) = (form.account.clone(), form.login.clone());
-    let company_sso = |attempt: &Attempt| {
+    let company_sso = |attempt: &PasswordAttempt| {
         attempt
             .account
             .as_ref()
             .filter(|a| a.sso_enabled)
             .map(|a| a.slug.clone())
     };
-    let attempt: Attempt = db
+    let attempt: PasswordAttempt = db
         .run(move |conn| local_login::look_up(conn, &slug, &login))
         .await?;
     let password = form.password;

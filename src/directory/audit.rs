@@ -39,7 +39,7 @@ pub fn record(
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = a)]
-pub struct Entry {
+pub struct AuditEntry {
     pub at: NaiveDateTime,
     pub actor_name: String,
     pub action: String,
@@ -47,11 +47,11 @@ pub struct Entry {
 }
 
 /// The newest entries first.
-pub fn recent(conn: &mut DbConnection, account_id: &str, limit: i64) -> Result<Vec<Entry>> {
+pub fn recent(conn: &mut DbConnection, account_id: &str, limit: i64) -> Result<Vec<AuditEntry>> {
     Ok(a::table
         .filter(a::account_id.eq(account_id))
         .order((a::at.desc(), a::id.desc()))
         .limit(limit)
-        .select(Entry::as_select())
+        .select(AuditEntry::as_select())
         .load(conn)?)
 }

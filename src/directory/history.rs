@@ -147,7 +147,7 @@ pub fn record(
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Entry {
+pub struct HistoryEntry {
     pub at: NaiveDateTime,
     pub source: String,
     pub actor: Option<String>,
@@ -160,7 +160,7 @@ pub fn of_employee(
     conn: &mut DbConnection,
     account_id: &str,
     employee_id: &str,
-) -> Result<Vec<Entry>> {
+) -> Result<Vec<HistoryEntry>> {
     type Row = (NaiveDateTime, String, Option<String>, String, String);
     let rows: Vec<Row> = employee_history::table
         .filter(employee_history::account_id.eq(account_id))
@@ -176,7 +176,7 @@ pub fn of_employee(
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(at, source, actor, action, changes)| Entry {
+        .map(|(at, source, actor, action, changes)| HistoryEntry {
             at,
             source,
             actor,
@@ -194,7 +194,7 @@ pub fn page_of_employee(
     employee_id: &str,
     offset: i64,
     limit: i64,
-) -> Result<(Vec<Entry>, i64)> {
+) -> Result<(Vec<HistoryEntry>, i64)> {
     let of_person = || {
         employee_history::table
             .filter(employee_history::account_id.eq(account_id))
@@ -216,7 +216,7 @@ pub fn page_of_employee(
         .load(conn)?;
     let entries = rows
         .into_iter()
-        .map(|(at, source, actor, action, changes)| Entry {
+        .map(|(at, source, actor, action, changes)| HistoryEntry {
             at,
             source,
             actor,

@@ -42,7 +42,7 @@ pub fn record(conn: &mut DbConnection, account_id: &str, request: &Request) -> R
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = p)]
-pub struct Entry {
+pub struct ProvisioningEntry {
     pub id: String,
     pub account_id: String,
     pub at: NaiveDateTime,
@@ -55,12 +55,16 @@ pub struct Entry {
 }
 
 /// The newest entries of an account first.
-pub fn recent(conn: &mut DbConnection, account_id: &str, limit: i64) -> Result<Vec<Entry>> {
+pub fn recent(
+    conn: &mut DbConnection,
+    account_id: &str,
+    limit: i64,
+) -> Result<Vec<ProvisioningEntry>> {
     Ok(p::table
         .filter(p::account_id.eq(account_id))
         .order((p::at.desc(), p::id.desc()))
         .limit(limit)
-        .select(Entry::as_select())
+        .select(ProvisioningEntry::as_select())
         .load(conn)?)
 }
 
@@ -91,12 +95,16 @@ fn matching<'a>(account_id: &'a str, query: &LogQuery) -> Boxed<'a> {
 }
 
 /// One page of the entries matching an admin's filter, newest first.
-pub fn search(conn: &mut DbConnection, account_id: &str, query: &LogQuery) -> Result<Vec<Entry>> {
+pub fn search(
+    conn: &mut DbConnection,
+    account_id: &str,
+    query: &LogQuery,
+) -> Result<Vec<ProvisioningEntry>> {
     Ok(matching(account_id, query)
         .order((p::at.desc(), p::id.desc()))
         .offset(query.offset.max(0))
         .limit(query.limit.clamp(1, 1000))
-        .select(Entry::as_select())
+        .select(ProvisioningEntry::as_select())
         .load(conn)?)
 }
 

@@ -9,7 +9,7 @@ use super::failure::Failure;
 use super::sp::SpUrls;
 use super::verify::{self, Trust};
 use super::{guards, identity, pending};
-use crate::auth::journal::{self, Attempt, Outcome};
+use crate::auth::journal::{self, Outcome, SignInAttempt};
 use crate::auth::{browser, sessions};
 use crate::db::{self, DbConnection};
 use crate::directory::accounts::{self, Account};
@@ -20,7 +20,7 @@ use crate::idp::settings;
 pub const MAX_FORM_BYTES: usize = 256 * 1024;
 
 #[derive(Debug, Default)]
-pub struct Posted {
+pub struct AcsPost {
     pub saml_response: Option<String>,
     pub relay_state: Option<String>,
     /// The browser's sign-in cookie: SP-initiated requests are bound to it.
@@ -41,16 +41,16 @@ pub fn consume(
     conn: &mut DbConnection,
     public_url: &str,
     slug: &str,
-    posted: &Posted,
+    posted: &AcsPost,
 ) -> Result<AcsResult, DirectoryError> {
     let Some(account) = accounts::find_by_slug(conn, slug)? else {
         return Ok(AcsResult::UnknownAccount);
     };
     let sp = SpUrls::of(public_url, &account);
-    let mut attempt = Attempt {
+    let mut attempt = SignInAttempt {
         method: "saml",
         flow: "unknown",
-        ..Attempt::default()
+        ..SignInAttempt::default()
     };
     let result = sign_in(conn, &account, &sp, posted, &mut attempt);
     let outcome = match &result {
@@ -98,7 +98,7 @@ pub fn check(
     posted: &str,
     sp: &SpUrls,
     trust: &Trust,
-    attempt: &mut Attempt,
+    attempt: &mut SignInAttempt,
 ) -> Result<(guards::Shape, samael::schema::Assertion), Failure> {
     let (xml, shape) = inspect(posted, trust, attempt)?;
     let assertion = verify::verify(&xml, &shape, sp, trust)?;
@@ -109,7 +109,7 @@ pub fn check(
 fn inspect(
     posted: &str,
     trust: &Trust,
-    attempt: &mut Attempt,
+    attempt: &mut SignInAttempt,
 ) -> Result<(String, guards::Shape), Failure> {
     let xml = decode(posted)?;
     let shape = guards::inspect(&xml)?;
@@ -155,8 +155,8 @@ fn sign_in(
     conn: &mut DbConnection,
     account: &Account,
     sp: &SpUrls,
-    posted: &Posted,
-    attempt: &mut Attempt,
+    posted: &AcsPost,
+    attempt: &mut SignInAttempt,
 ) -> Result<(String, String), Failure> {
     if posted.oversized {
         return Err(Failure::TooLarge(MAX_FORM_BYTES));

@@ -5,7 +5,7 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::Deserialize;
 
-use super::acs::{AcsResult, MAX_FORM_BYTES, Posted, consume};
+use super::acs::{AcsPost, AcsResult, MAX_FORM_BYTES, consume};
 use super::{authn_request, pending, sp};
 use crate::auth::{browser, cookies, session_cookie, sessions};
 use crate::config::Settings;
@@ -141,7 +141,7 @@ pub async fn acs(
     };
     let secure = settings.is_https();
     let (browser_id, browser_cookie) = browser::value_for(&request, browser::BROWSER, secure)?;
-    let posted = Posted {
+    let posted = AcsPost {
         saml_response: form.saml_response,
         relay_state: form.relay_state,
         signin: cookies::read(&request, browser::SIGNIN),

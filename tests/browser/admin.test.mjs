@@ -217,22 +217,22 @@ test("edit master data of a person Gatehouse manages; Entra's fields are read-on
   await shot("12-employee-federated");
 });
 
-test("deactivate: the confirmation explains the hard-delete rules, then the person is released", async () => {
+test("release: the confirmation explains the hard-delete rules, then the person is released", async () => {
   await page.goto(`${BASE}/admin/employees?q=bob.stone`);
   await page.click("text=Bob Stone");
-  await page.click("text=Deactivate…");
+  await page.click("text=Release…");
   const explanation = await page.textContent(".consequences");
   assert.match(explanation, /released/);
   assert.match(explanation, /termination date/);
-  await shot("13-deactivate-confirm");
-  await page.click("button:has-text('Deactivate')");
-  await page.waitForURL(/done=deactivated/);
-  assert.match(await page.textContent("h1"), /deactivated/);
+  await shot("13-release-confirm");
+  await page.click("button:has-text('Release')");
+  await page.waitForURL(/done=released/);
+  assert.match(await page.textContent("h1"), /released/);
   await page.goto(`${BASE}/admin/employees?q=bob`);
   assert.equal(await page.locator("table.people tbody tr").count(), 0);
   await page.check("input[name=inactive]");
   await page.click("button:has-text('Search')");
-  assert.match(await page.textContent("table.people"), /deactivated/);
+  assert.match(await page.textContent("table.people"), /released/);
 });
 
 test("remove from federation: explained, then SCIM loses the person and a password link follows", async () => {

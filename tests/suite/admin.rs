@@ -181,7 +181,7 @@ async fn an_admin_of_one_account_reaches_nothing_of_another() {
     let response = c
         .post(
             "/admin/employees",
-            &format!("/admin/employees/{}/deactivate", gina.id),
+            &format!("/admin/employees/{}/release", gina.id),
             &[],
         )
         .await;
@@ -200,7 +200,7 @@ async fn an_admin_of_one_account_reaches_nothing_of_another() {
 async fn forms_without_the_token_or_from_another_site_change_nothing() {
     let c = console().await;
     let ann = c.add("ann@acme.com");
-    let action = c.url(&format!("/admin/employees/{}/deactivate", ann.id));
+    let action = c.url(&format!("/admin/employees/{}/release", ann.id));
     let bare = c
         .browser
         .post(&action)
@@ -521,14 +521,12 @@ async fn a_new_scim_token_is_shown_once_and_ends_the_old_one() {
 async fn deactivation_by_an_admin_follows_the_hard_delete_rules_and_names_the_admin() {
     let c = console().await;
     let ann = c.add("ann@acme.com");
-    let (_, confirm) = c
-        .get(&format!("/admin/employees/{}/deactivate", ann.id))
-        .await;
+    let (_, confirm) = c.get(&format!("/admin/employees/{}/release", ann.id)).await;
     assert!(confirm.contains("released"));
     let response = c
         .post(
             "/admin/employees",
-            &format!("/admin/employees/{}/deactivate", ann.id),
+            &format!("/admin/employees/{}/release", ann.id),
             &[],
         )
         .await;
@@ -548,7 +546,7 @@ async fn deactivation_by_an_admin_follows_the_hard_delete_rules_and_names_the_ad
     let own = c
         .post(
             "/admin/employees",
-            &format!("/admin/employees/{}/deactivate", c.admin.id),
+            &format!("/admin/employees/{}/release", c.admin.id),
             &[],
         )
         .await;

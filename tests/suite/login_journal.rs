@@ -6,7 +6,7 @@
 use std::process::Command;
 
 use diesel::prelude::*;
-use gatehouse::auth::journal::{self, Attempt, Entry, Outcome};
+use gatehouse::auth::journal::{self, JournalEntry, Outcome, SignInAttempt};
 use gatehouse::db::{self, Db, schema::login_journal as j};
 use gatehouse::directory::clock;
 use gatehouse::directory::search::LogQuery;
@@ -17,7 +17,7 @@ use crate::helpers::{Domain, TestStore, create_account, gatehouse_bin};
 use crate::saml::sso_app;
 use crate::test_idp::{self, Key};
 
-fn all(db: &Db, account_id: &str) -> Vec<Entry> {
+fn all(db: &Db, account_id: &str) -> Vec<JournalEntry> {
     journal::search(
         &mut db.conn().expect("conn"),
         account_id,
@@ -29,11 +29,11 @@ fn all(db: &Db, account_id: &str) -> Vec<Entry> {
     .expect("journal")
 }
 
-fn stranger() -> Attempt {
-    Attempt {
+fn stranger() -> SignInAttempt {
+    SignInAttempt {
         method: "saml",
         flow: "unknown",
-        ..Attempt::default()
+        ..SignInAttempt::default()
     }
 }
 
@@ -46,14 +46,14 @@ fn refusal(reason: &str, detail: &str) -> Outcome {
     }
 }
 
-fn record(db: &Db, account_id: &str, attempt: &Attempt, outcome: &Outcome) {
+fn record(db: &Db, account_id: &str, attempt: &SignInAttempt, outcome: &Outcome) {
     db::write(&mut db.conn().expect("conn"), |c| {
         journal::record(c, account_id, attempt, outcome)
     })
     .expect("record");
 }
 
-fn repeats(entries: &[Entry]) -> i64 {
+fn repeats(entries: &[JournalEntry]) -> i64 {
     entries.iter().map(|e| i64::from(e.repeats)).sum()
 }
 
@@ -188,11 +188,11 @@ fn refusals_that_name_a_person_collapse_too_and_successes_keep_a_row_each() {
             )
         })
         .expect("ann");
-    let known = Attempt {
+    let known = SignInAttempt {
         employee_id: Some(ann.id.clone()),
         method: "password",
         flow: "unknown",
-        ..Attempt::default()
+        ..SignInAttempt::default()
     };
     for _ in 0..3 {
         record(
@@ -258,11 +258,11 @@ fn housekeeping_forgets_journal_rows_past_the_retention() {
 #[actix_web::test]
 async fn the_sign_in_log_is_shown_a_page_at_a_time() {
     let c = console().await;
-    let signed_in = Attempt {
+    let signed_in = SignInAttempt {
         employee_id: Some(c.admin.id.clone()),
         method: "password",
         flow: "unknown",
-        ..Attempt::default()
+        ..SignInAttempt::default()
     };
     db::write(&mut c.app.db.conn().expect("conn"), |conn| {
         for i in 0..250 {

@@ -103,7 +103,7 @@ impl Sso {
         }
     }
 
-    pub fn last_journal(&self) -> journal::Entry {
+    pub fn last_journal(&self) -> journal::JournalEntry {
         let mut conn = self.app.db.conn().expect("conn");
         journal::recent(&mut conn, &self.account.id, 1)
             .expect("journal")

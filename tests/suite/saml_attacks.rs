@@ -552,7 +552,7 @@ async fn an_encoding_other_than_utf8_is_refused_before_parsing() {
 /// samael's response-age check (after the signature) refuses them as expired, always the same way.
 #[test]
 fn the_fuzz_seeds_pass_every_check_up_to_and_through_the_signature() {
-    use gatehouse::auth::journal::Attempt;
+    use gatehouse::auth::journal::SignInAttempt;
     use gatehouse::saml::failure::Failure;
     use gatehouse::saml::{acs, sp::SpUrls, verify::Trust};
     let trust = Trust {
@@ -563,8 +563,14 @@ fn the_fuzz_seeds_pass_every_check_up_to_and_through_the_signature() {
     };
     let sp = SpUrls::new("http://127.0.0.1", "acme");
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/corpus/acs_input");
-    let check =
-        |xml: &str| acs::check(&test_idp::encode(xml), &sp, &trust, &mut Attempt::default());
+    let check = |xml: &str| {
+        acs::check(
+            &test_idp::encode(xml),
+            &sp,
+            &trust,
+            &mut SignInAttempt::default(),
+        )
+    };
     for seed in [
         "assertion",
         "response",

@@ -77,7 +77,7 @@ impl Scim {
             .expect("client")
     }
 
-    fn log(&self) -> Vec<provisioning_log::Entry> {
+    fn log(&self) -> Vec<provisioning_log::ProvisioningEntry> {
         provisioning_log::recent(&mut self.app.db.conn().expect("conn"), &self.account.id, 50)
             .expect("log")
     }

@@ -100,12 +100,12 @@ fn populate(db: &Db) {
         journal::record(
             c,
             &account.id,
-            &journal::Attempt {
+            &journal::SignInAttempt {
                 method: "saml",
                 flow: "idp",
                 name_id: Some("ann@acme.com".into()),
                 employee_id: Some(ann.id.clone()),
-                ..journal::Attempt::default()
+                ..journal::SignInAttempt::default()
             },
             &journal::Outcome {
                 success: true,
