@@ -46,23 +46,31 @@ pub async fn spawn_app_at(public_url: &str) -> TestApp {
     spawn_app_with(|s| s.public_url = public_url.into()).await
 }
 
-/// The server with settings adjusted by `adjust`.
+/// The settings of every test server: the server's own defaults, read by `Settings::from_lookup`
+/// from this environment (never the process's), so a new setting needs no change here unless
+/// tests want another value than operators get.
+pub fn test_settings(store: &TestStore) -> Settings {
+    let env = [
+        ("GATEHOUSE_DATABASE_URL", store.url.as_str()),
+        ("GATEHOUSE_BIND", "127.0.0.1:0"),
+        ("GATEHOUSE_PUBLIC_URL", PUBLIC_URL),
+        ("GATEHOUSE_DB_POOL_SIZE", "4"),
+        ("GATEHOUSE_WORKERS", "1"),
+        // Tests sign in far more often than people do; the limit has tests of its own.
+        ("GATEHOUSE_LOGIN_RATE_PER_MINUTE", "1000"),
+    ];
+    Settings::from_lookup(|name| {
+        env.iter()
+            .find(|(key, _)| *key == name)
+            .map(|(_, value)| (*value).to_owned())
+    })
+    .expect("test settings")
+}
+
+/// The server with the test settings adjusted by `adjust`.
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let store = TestStore::new();
-    let mut settings = Settings {
-        store: store.store(),
-        bind: "127.0.0.1:0".into(),
-        public_url: PUBLIC_URL.into(),
-        db_pool_size: 4,
-        workers: 1,
-        provisioning_log_days: 90,
-        login_journal_days: 90,
-        login_rate_per_minute: 1000,
-        password_hashing: 1,
-        smtp: None,
-        metrics_token: None,
-        trusted_proxies: Vec::new(),
-    };
+    let mut settings = test_settings(&store);
     adjust(&mut settings);
     let public_url = settings.public_url.clone();
     let app = Application::build(settings).expect("application builds");
