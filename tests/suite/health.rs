@@ -107,7 +107,7 @@ async fn the_stylesheet_is_served_by_gatehouse_itself() {
 
 #[actix_web::test]
 async fn metrics_count_sign_ins_scim_requests_latency_and_certificate_days() {
-    use crate::saml::sso_app;
+    use crate::helpers::sso::sso_app;
     use crate::test_idp::{self, Key};
     let sso = sso_app().await;
     let app = &sso.app;

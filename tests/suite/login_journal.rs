@@ -12,9 +12,9 @@ use gatehouse::directory::clock;
 use gatehouse::directory::search::LogQuery;
 use reqwest::StatusCode;
 
-use crate::admin::console;
+use crate::helpers::admin::console;
+use crate::helpers::sso::sso_app;
 use crate::helpers::{Domain, TestStore, create_account, gatehouse_bin};
-use crate::saml::sso_app;
 use crate::test_idp::{self, Key};
 
 fn all(db: &Db, account_id: &str) -> Vec<Entry> {

@@ -8,8 +8,8 @@ use gatehouse::auth::outbox;
 use gatehouse::db::schema::mail_outbox;
 use gatehouse::directory::{accounts, lifecycle};
 
+use crate::helpers::mail::{smtp_sink, smtp_to};
 use crate::helpers::{TestApp, TestStore, csv, form_token, gatehouse_bin, person, spawn_app};
-use crate::passwords::smtp_sink;
 
 /// Asks for a reset link for ann@acme.com through the real "forgot password" form.
 async fn ask_for_a_link(app: &TestApp) {
@@ -108,17 +108,7 @@ async fn a_mail_printed_and_marked_sent_keeps_no_link_but_the_link_still_works()
 #[actix_web::test]
 async fn a_mail_delivered_over_smtp_keeps_no_link() {
     let (port, received) = smtp_sink();
-    let app = crate::helpers::spawn_app_with(|s| {
-        s.smtp = Some(gatehouse::config::Smtp {
-            host: "127.0.0.1".into(),
-            port,
-            user: None,
-            password: None,
-            from: "gatehouse@acme.com".into(),
-            security: gatehouse::config::SmtpSecurity::None,
-        })
-    })
-    .await;
+    let app = crate::helpers::spawn_app_with(|s| s.smtp = Some(smtp_to(port))).await;
     let account = app
         .write(|c| accounts::create(c, "acme", "Acme"))
         .expect("account");

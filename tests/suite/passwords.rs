@@ -11,6 +11,7 @@ use gatehouse::directory::{employees as people, lifecycle};
 use gatehouse::idp::settings::SsoChange;
 use serde_json::Value;
 
+use crate::helpers::mail::{smtp_sink, smtp_to};
 use crate::helpers::{TestApp, csv, form_token, gatehouse_bin, person, spawn_app, spawn_app_with};
 
 const GOOD: &str = "a perfectly long password";
@@ -255,7 +256,7 @@ async fn federated_people_are_sent_to_microsoft_while_sso_is_on_but_setup_admins
             )
         })
         .expect("admin");
-    crate::saml::sso_on(&local.app, &local.account);
+    crate::helpers::sso::sso_on(&local.app, &local.account);
 
     let (status, _, page) = local.login(&local.app.client, "ann@acme.com", GOOD).await;
     assert_eq!(status, 200);
@@ -294,7 +295,7 @@ async fn federated_people_are_sent_to_microsoft_while_sso_is_on_but_setup_admins
 async fn removed_from_federation_then_signed_in_with_a_new_password() {
     let local = local_app().await;
     let ann = local.app.provision(&local.account.id, "ann@acme.com");
-    crate::saml::sso_on(&local.app, &local.account);
+    crate::helpers::sso::sso_on(&local.app, &local.account);
     local
         .app
         .write(|c| {
@@ -473,59 +474,10 @@ async fn the_sign_in_page_renders() {
     assert!(!html.contains("evil.example"), "foreign next is dropped");
 }
 
-/// A minimal SMTP server on a loopback port that keeps every message it is given.
-pub(crate) fn smtp_sink() -> (u16, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
-    use std::io::{BufRead, BufReader, Write};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let sink = std::sync::Arc::clone(&received);
-    std::thread::spawn(move || {
-        for stream in listener.incoming().map_while(Result::ok) {
-            let mut writer = stream.try_clone().expect("clone");
-            let mut reader = BufReader::new(stream);
-            let _ = writer.write_all(b"220 sink ESMTP\r\n");
-            let mut line = String::new();
-            while reader.read_line(&mut line).unwrap_or(0) > 0 {
-                let command = line.trim_end().to_ascii_uppercase();
-                let reply: &[u8] = if command.starts_with("DATA") {
-                    let _ = writer.write_all(b"354 go ahead\r\n");
-                    let mut message = String::new();
-                    let mut part = String::new();
-                    while reader.read_line(&mut part).unwrap_or(0) > 0 && part != ".\r\n" {
-                        message.push_str(&part);
-                        part.clear();
-                    }
-                    sink.lock().expect("lock").push(message);
-                    b"250 queued\r\n"
-                } else if command.starts_with("QUIT") {
-                    let _ = writer.write_all(b"221 bye\r\n");
-                    break;
-                } else {
-                    b"250 sink\r\n"
-                };
-                let _ = writer.write_all(reply);
-                line.clear();
-            }
-        }
-    });
-    (port, received)
-}
-
 #[actix_web::test]
 async fn with_smtp_configured_the_reset_link_is_mailed() {
     let (port, received) = smtp_sink();
-    let app = spawn_app_with(|s| {
-        s.smtp = Some(gatehouse::config::Smtp {
-            host: "127.0.0.1".into(),
-            port,
-            user: None,
-            password: None,
-            from: "gatehouse@acme.com".into(),
-            security: gatehouse::config::SmtpSecurity::None,
-        })
-    })
-    .await;
+    let app = spawn_app_with(|s| s.smtp = Some(smtp_to(port))).await;
     let account = app
         .write(|c| accounts::create(c, "acme", "Acme"))
         .expect("account");
@@ -746,7 +698,7 @@ async fn a_federated_name_is_not_confirmed_to_someone_without_its_password() {
     let bob = local.add("bob@acme.com");
     let token = local.link_for("bob@acme.com");
     local.set_password(&local.app.client, &token, GOOD).await;
-    crate::saml::sso_on(&local.app, &local.account);
+    crate::helpers::sso::sso_on(&local.app, &local.account);
     let answer = |login: &'static str| {
         let local = &local;
         async move {

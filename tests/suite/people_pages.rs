@@ -7,9 +7,9 @@ use gatehouse::directory::lifecycle;
 use gatehouse::idp::settings::SsoChange;
 use reqwest::{StatusCode, Url};
 
-use crate::admin::console;
+use crate::helpers::admin::console;
+use crate::helpers::sso::{Sso, sso_app};
 use crate::helpers::{PUBLIC_URL, TestApp, create_account, person, scim, spawn_app};
-use crate::saml::{Sso, sso_app};
 use crate::test_idp::{self, Key};
 
 /// The page as a browser reads its attributes: Tera escapes `/` and `&` in values.

@@ -19,18 +19,22 @@ pub struct TestApp {
     pub public_url: String,
 }
 
+/// The Origin a browser sends with a form post from a page of `public_url`.
+pub fn origin_of(public_url: &str) -> &str {
+    let after_scheme = public_url.find("://").map_or(0, |i| i + 3);
+    match public_url[after_scheme..].find('/') {
+        Some(slash) => &public_url[..after_scheme + slash],
+        None => public_url,
+    }
+}
+
 /// A client that behaves like a browser on our pages: no redirects followed, and the Origin
 /// header a browser sends with a form post from a page of `public_url`.
 pub fn browser_builder(public_url: &str) -> reqwest::ClientBuilder {
-    let after_scheme = public_url.find("://").map_or(0, |i| i + 3);
-    let origin = match public_url[after_scheme..].find('/') {
-        Some(slash) => &public_url[..after_scheme + slash],
-        None => public_url,
-    };
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert(
         reqwest::header::ORIGIN,
-        origin.parse().expect("origin header"),
+        origin_of(public_url).parse().expect("origin header"),
     );
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())

@@ -22,3 +22,7 @@ pub fn scim() -> Actor {
 pub fn csv() -> Actor {
     Actor::new(Source::Csv)
 }
+
+pub fn cli() -> Actor {
+    Actor::new(Source::Cli)
+}
