@@ -20,12 +20,7 @@ use crate::test_idp::Key;
 #[actix_web::test]
 async fn without_a_session_the_admin_pages_send_to_sign_in_and_come_back() {
     let app = spawn_app().await;
-    let response = app
-        .client
-        .get(format!("{}/admin/employees?q=ann", app.address))
-        .send()
-        .await
-        .expect("get");
+    let response = app.get("/admin/employees?q=ann").await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(
         location(&response),
@@ -62,7 +57,7 @@ async fn an_idle_admin_session_ends_after_the_timeout() {
             Ok(())
         })
         .expect("age the session");
-    let response = c.browser.get(c.url("/admin")).send().await.expect("get");
+    let response = c.app.get_in(&c.browser, "/admin").await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert!(location(&response).starts_with("/login"));
     let left: i64 = c
@@ -623,12 +618,7 @@ async fn csv_import_previews_without_writing_then_applies_all_or_nothing() {
             .contains("1 created, 1 updated")
     );
     assert!(find_new().is_some());
-    let export = c
-        .browser
-        .get(c.url("/admin/export.csv"))
-        .send()
-        .await
-        .expect("export");
+    let export = c.app.get_in(&c.browser, "/admin/export.csv").await;
     assert!(
         export
             .text()

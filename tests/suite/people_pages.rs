@@ -231,12 +231,7 @@ async fn the_metadata_download_link_saves_a_file_and_the_public_address_shows_it
             && disposition.contains("gatehouse-acme-metadata.xml"),
         "{disposition}"
     );
-    let public = c
-        .browser
-        .get(c.url("/saml/acme/metadata"))
-        .send()
-        .await
-        .expect("metadata");
+    let public = c.app.get_in(&c.browser, "/saml/acme/metadata").await;
     assert!(
         public.headers()["content-disposition"]
             .to_str()

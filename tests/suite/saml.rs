@@ -439,34 +439,16 @@ async fn sso_off_refuses_sign_in_and_the_login_start() {
         .await;
     assert_eq!(response.status(), 403);
     assert_eq!(sso.last_journal().reason, "sso_disabled");
-    let start = sso
-        .app
-        .client
-        .get(format!("{}/saml/acme/login", sso.app.address))
-        .send()
-        .await
-        .expect("login");
+    let start = sso.app.get("/saml/acme/login").await;
     assert_eq!(start.status(), 403);
-    let unknown = sso
-        .app
-        .client
-        .get(format!("{}/saml/nope/login", sso.app.address))
-        .send()
-        .await
-        .expect("login");
+    let unknown = sso.app.get("/saml/nope/login").await;
     assert_eq!(unknown.status(), 404);
 }
 
 #[actix_web::test]
 async fn sp_metadata_names_our_entity_acs_and_wants_signed_assertions() {
     let sso = sso_app().await;
-    let response = sso
-        .app
-        .client
-        .get(format!("{}/saml/acme/metadata", sso.app.address))
-        .send()
-        .await
-        .expect("metadata");
+    let response = sso.app.get("/saml/acme/metadata").await;
     assert_eq!(response.status(), 200);
     assert_eq!(
         response.headers()["content-type"],
@@ -478,13 +460,7 @@ async fn sp_metadata_names_our_entity_acs_and_wants_signed_assertions() {
     assert!(xml.contains(r#"WantAssertionsSigned="true""#));
     assert!(xml.contains("urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"));
     let request = {
-        let r = sso
-            .app
-            .client
-            .get(format!("{}/saml/acme/login", sso.app.address))
-            .send()
-            .await
-            .expect("login");
+        let r = sso.app.get("/saml/acme/login").await;
         authn_request_of(r.headers()["location"].to_str().expect("location"))
     };
     assert!(!request.contains("RequestedAuthnContext"));

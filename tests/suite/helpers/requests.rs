@@ -39,14 +39,31 @@ impl TestApp {
         format!("{}{path}", self.address)
     }
 
+    /// GET `path` in the tests' browser.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.get_in(&self.client, path).await
+    }
+
     /// GET `path` in `browser`.
     pub async fn get_in(&self, browser: &reqwest::Client, path: &str) -> reqwest::Response {
         browser.get(self.url(path)).send().await.expect("GET")
     }
 
+    /// The CSRF token of the form page at `page` in the tests' browser, which keeps the cookie.
+    pub async fn form_token(&self, page: &str) -> String {
+        self.form_token_in(&self.client, page).await
+    }
+
     /// The CSRF token of the form page at `page` in `browser`, which keeps the matching cookie.
     pub async fn form_token_in(&self, browser: &reqwest::Client, page: &str) -> String {
         form_token(browser, &self.address, page).await
+    }
+
+    /// Posts `fields` as a form to `path` from the tests' browser, with the Origin of our
+    /// public URL (the CSRF check wants it, or `Sec-Fetch-Site: same-origin`). A form of
+    /// ours also needs its token: see `submit`.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.post_form_in(&self.client, path, fields).await
     }
 
     /// Posts `fields` as a form to `path` from `browser`, with the Origin of our public URL.
@@ -65,6 +82,17 @@ impl TestApp {
             .expect("POST")
     }
 
+    /// Fills in a form as a browser does: takes the token from the form page `page`, then posts
+    /// `fields` and the token to `action`, from the tests' browser.
+    pub async fn submit(
+        &self,
+        page: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
+        self.submit_in(&self.client, page, action, fields).await
+    }
+
     /// `submit` from `browser`.
     pub async fn submit_in(
         &self,
@@ -77,6 +105,16 @@ impl TestApp {
         let mut form = fields.to_vec();
         form.push(("csrf", &token));
         self.post_form_in(browser, action, &form).await
+    }
+
+    /// Who `browser` is signed in as (`/api/me`), or None when it is not.
+    pub async fn me(&self, browser: &reqwest::Client) -> Option<Value> {
+        let response = self.get_in(browser, "/api/me").await;
+        match response.status().as_u16() {
+            200 => Some(response.json().await.expect("json")),
+            401 => None,
+            other => panic!("/api/me answered {other}"),
+        }
     }
 
     /// A SCIM request with `token` as the bearer: `path` below `/scim/v2`, the body sent as

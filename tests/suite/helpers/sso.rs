@@ -92,16 +92,7 @@ impl Sso {
     }
 
     pub async fn me(&self, client: &reqwest::Client) -> Option<Value> {
-        let response = client
-            .get(format!("{}/api/me", self.app.address))
-            .send()
-            .await
-            .expect("me");
-        match response.status().as_u16() {
-            200 => Some(response.json().await.expect("json")),
-            401 => None,
-            other => panic!("/api/me answered {other}"),
-        }
+        self.app.me(client).await
     }
 
     pub fn last_journal(&self) -> journal::Entry {
