@@ -14,7 +14,7 @@ use gatehouse::idp::settings::{self, Role, SsoChange};
 use reqwest::StatusCode;
 
 use crate::helpers::admin::{Console, console, signed_in};
-use crate::helpers::{cli, create_account, form_token, location, person, spawn_app};
+use crate::helpers::{cli, create_account, location, person, spawn_app};
 use crate::test_idp::Key;
 
 #[actix_web::test]
@@ -108,7 +108,7 @@ async fn forms_without_the_token_or_from_another_site_change_nothing() {
         .await
         .expect("post");
     assert_eq!(bare.status(), StatusCode::FORBIDDEN);
-    let token = form_token(&c.browser, &c.app.address, "/admin/employees").await;
+    let token = c.app.form_token_in(&c.browser, "/admin/employees").await;
     let foreign = c
         .browser
         .post(&action)
@@ -559,7 +559,7 @@ fn multipart(csrf: &str, name: &str, text: &str) -> reqwest::multipart::Form {
 async fn csv_import_previews_without_writing_then_applies_all_or_nothing() {
     let c = console().await;
     let ann = c.add("ann@acme.com");
-    let token = form_token(&c.browser, &c.app.address, "/admin/import").await;
+    let token = c.app.form_token_in(&c.browser, "/admin/import").await;
     let good = "user_name,email,job_title\nann@acme.com,ann@acme.com,Nurse\nnew@acme.com,new@acme.com,Cook\n";
     let preview = c
         .browser
@@ -689,26 +689,14 @@ async fn logs_filter_by_outcome_and_person_and_show_the_hint() {
         .app
         .write(|conn| scim_tokens::issue(conn, &c.account.id))
         .expect("token");
-    let scim = |path: &str| {
-        c.app
-            .client
-            .get(format!("{}/scim/v2{path}", c.app.address))
-            .bearer_auth(&token)
-            .send()
+    let scim = |path: String| {
+        let (app, token) = (&c.app, token.as_str());
+        async move { app.scim(token, "GET", &path, None).await.0 }
     };
     let ann = c.app.provision(&c.account.id, "ann@acme.com");
+    assert_eq!(scim(format!("/Users/{}", ann.id)).await, 200);
     assert_eq!(
-        scim(&format!("/Users/{}", ann.id))
-            .await
-            .expect("get")
-            .status(),
-        200
-    );
-    assert_eq!(
-        scim("/Users/00000000-0000-4000-8000-000000000000")
-            .await
-            .expect("get")
-            .status(),
+        scim("/Users/00000000-0000-4000-8000-000000000000".into()).await,
         404
     );
     // reads are logged behind, in batches
@@ -765,11 +753,7 @@ async fn a_setup_admin_can_also_come_in_through_sso() {
         )
         .await;
     assert_eq!(location(&response), "/admin/integration");
-    let page = client
-        .get(format!("{}/admin/integration", sso.app.address))
-        .send()
-        .await
-        .expect("admin page");
+    let page = sso.app.get("/admin/integration").await;
     assert_eq!(page.status(), StatusCode::OK);
     assert!(
         page.text()

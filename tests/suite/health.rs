@@ -91,11 +91,7 @@ async fn metrics_count_sign_ins_scim_requests_latency_and_certificate_days() {
     assert_eq!(sso.post(&xml).await.status(), 403);
     let scim = app.get("/scim/v2/Users").await;
     assert_eq!(scim.status(), 401);
-    let _ = app
-        .client
-        .get(format!("{}/healthz", app.address))
-        .send()
-        .await;
+    let _ = app.client.get(app.url("/healthz")).send().await;
     let response = app.get("/metrics").await;
     assert_eq!(response.status(), 200);
     let text = response.text().await.expect("text");
@@ -130,7 +126,7 @@ async fn metrics_count_sign_ins_scim_requests_latency_and_certificate_days() {
 async fn metrics_want_the_token_when_one_is_set() {
     let app =
         crate::helpers::spawn_app_with(|s| s.metrics_token = Some("scrape-secret".into())).await;
-    let url = format!("{}/metrics", app.address);
+    let url = app.url("/metrics");
     let without = app.client.get(&url).send().await.expect("get");
     assert_eq!(without.status(), 404);
     let wrong = app

@@ -96,7 +96,7 @@ async fn a_flood_of_one_refusal_costs_a_row_per_minute_and_is_counted_whole() {
     let post = || {
         c.app
             .client
-            .post(format!("{}/saml/acme/acs", c.app.address))
+            .post(c.app.url("/saml/acme/acs"))
             .form(&[("SAMLResponse", "!!! not a SAML response !!!")])
             .send()
     };

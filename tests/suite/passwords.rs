@@ -412,10 +412,7 @@ async fn the_sign_in_page_renders() {
     let page = local
         .app
         .client
-        .get(format!(
-            "{}/login?account=acme&next=//evil.example",
-            local.app.address
-        ))
+        .get(local.app.url("/login?account=acme&next=//evil.example"))
         .send()
         .await
         .expect("page");

@@ -1,14 +1,14 @@
 //! SAML sign-in against the real server with real signed responses: success in every Entra
 //! shape, sessions, the identity rules, the journal, and certificate rollover.
 
-use gatehouse::directory::accounts::{self, Account};
+use gatehouse::directory::accounts::{self};
 use gatehouse::directory::employees::{self as people};
 use gatehouse::directory::lifecycle;
 use gatehouse::idp::settings::{self, NameIdMode, SsoChange};
 use serde_json::Value;
 
-use crate::helpers::sso::{authn_request_of, cert, sso_app, sso_on};
-use crate::helpers::{TestApp, csv, location, person, scim};
+use crate::helpers::sso::{Sso, authn_request_of, cert, sso_app, sso_on};
+use crate::helpers::{csv, location, person, scim};
 use crate::test_idp::{self, Key, Signing, Spec};
 
 #[actix_web::test]
@@ -210,7 +210,7 @@ async fn a_new_sign_in_in_the_same_browser_replaces_the_earlier_session() {
         bob.id.as_str()
     );
     let replay_old = reqwest::Client::new()
-        .get(format!("{}/api/me", sso.app.address))
+        .get(sso.app.url("/api/me"))
         .header("cookie", old_cookie)
         .send()
         .await
@@ -253,13 +253,7 @@ async fn deactivation_and_logout_end_the_session() {
         .status(),
         303
     );
-    let csrf = crate::helpers::form_token(&browser, &sso.app.address, "/").await;
-    let out = browser
-        .post(format!("{}/logout", sso.app.address))
-        .form(&[("csrf", csrf.as_str())])
-        .send()
-        .await
-        .expect("logout");
+    let out = sso.app.submit_in(&browser, "/", "/logout", &[]).await;
     assert_eq!(out.status(), 303);
     assert!(sso.me(&browser).await.is_none());
 }
@@ -537,31 +531,24 @@ async fn certificate_rollover_never_breaks_sign_in() {
 
 /// A server reached at https://gatehouse.example.com, "acme" trusting the test IdP with SSO on,
 /// and Ann provisioned.
-async fn https_app_with_ann() -> (TestApp, Account) {
+async fn https_app_with_ann() -> Sso {
     let app = crate::helpers::spawn_app_at("https://gatehouse.example.com").await;
     let account = app
         .write(|c| accounts::create(c, "acme", "Acme"))
         .expect("account");
     sso_on(&app, &account);
-    app.write(|c| lifecycle::provision(c, &account.id, person("ann@acme.com"), true, &scim()))
-        .expect("ann");
-    (app, account)
+    let ann = app
+        .write(|c| lifecycle::provision(c, &account.id, person("ann@acme.com"), true, &scim()))
+        .expect("ann")
+        .employee;
+    Sso { app, account, ann }
 }
 
 #[actix_web::test]
 async fn behind_https_the_session_cookie_is_secure() {
-    let (app, _) = https_app_with_ann().await;
+    let sso = https_app_with_ann().await;
     let spec = Spec::new("https://gatehouse.example.com/saml/acme", "ann@acme.com");
-    let response = app
-        .client
-        .post(format!("{}/saml/acme/acs", app.address))
-        .form(&[(
-            "SAMLResponse",
-            test_idp::encode(&test_idp::response(&spec, &Key::active())),
-        )])
-        .send()
-        .await
-        .expect("post");
+    let response = sso.post(&test_idp::response(&spec, &Key::active())).await;
     assert_eq!(response.status(), 303);
     let cookie = response.headers()["set-cookie"].to_str().expect("cookie");
     assert!(cookie.contains("; Secure"), "{cookie}");
@@ -658,7 +645,7 @@ async fn a_sign_in_without_the_session_cookie_still_replaces_the_browsers_earlie
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("client")
-        .post(format!("{}/saml/acme/acs", sso.app.address))
+        .post(sso.app.url("/saml/acme/acs"))
         .header("cookie", &browser)
         .form(&[(
             "SAMLResponse",
@@ -694,13 +681,14 @@ async fn a_sign_in_without_the_session_cookie_still_replaces_the_browsers_earlie
 /// SameSite=None; an unprefixed cookie (which a sibling subdomain could plant) is not ours.
 #[actix_web::test]
 async fn over_https_cookies_are_host_prefixed_and_planted_ones_are_ignored() {
-    let (app, _) = https_app_with_ann().await;
+    let sso = https_app_with_ann().await;
+    let app = &sso.app;
     let plain = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("client");
     let login = plain
-        .get(format!("{}/saml/acme/login", app.address))
+        .get(app.url("/saml/acme/login"))
         .send()
         .await
         .expect("login");
@@ -710,15 +698,9 @@ async fn over_https_cookies_are_host_prefixed_and_planted_ones_are_ignored() {
         assert!(signin.contains(attribute), "{attribute}: {signin}");
     }
     let spec = Spec::new("https://gatehouse.example.com/saml/acme", "ann@acme.com");
-    let acs = plain
-        .post(format!("{}/saml/acme/acs", app.address))
-        .form(&[(
-            "SAMLResponse",
-            test_idp::encode(&test_idp::response(&spec, &Key::active())),
-        )])
-        .send()
-        .await
-        .expect("post");
+    let acs = sso
+        .post_with(&plain, &test_idp::response(&spec, &Key::active()), None)
+        .await;
     assert_eq!(acs.status(), 303);
     let session = set_cookie(&acs, "gatehouse_session").expect("session");
     assert!(
@@ -755,11 +737,7 @@ async fn over_https_cookies_are_host_prefixed_and_planted_ones_are_ignored() {
         "unprefixed"
     );
 
-    let form = plain
-        .get(format!("{}/login", app.address))
-        .send()
-        .await
-        .expect("form");
+    let form = plain.get(app.url("/login")).send().await.expect("form");
     let csrf = set_cookie(&form, "gatehouse_csrf").expect("csrf cookie");
     assert!(csrf.starts_with("__Host-gatehouse_csrf=") && csrf.contains("SameSite=Strict"));
     let token = pair(&csrf).split_once('=').expect("=").1.to_owned();

@@ -373,7 +373,7 @@ async fn bad_input_gets_scim_errors_naming_the_attribute_and_changes_nothing() {
     let malformed = s
         .app
         .client
-        .post(format!("{}/scim/v2/Users", s.app.address))
+        .post(s.app.url("/scim/v2/Users"))
         .header("authorization", format!("Bearer {}", s.token))
         .body("{not json")
         .send()

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::admin::{setup_admin, signed_in};
 use crate::helpers::scim::{ENTERPRISE, OURS, Scim, USER, entra_user, filter_path, ops, scim_app};
-use crate::helpers::{csv, form_token, person};
+use crate::helpers::{csv, person};
 
 impl Scim {
     async fn create(&self, user_name: &str, external_id: &str) -> Value {
@@ -306,7 +306,7 @@ async fn display_name_is_what_entra_sends_and_composed_only_when_none_is() {
 
     // Shown on the admin pages.
     let browser = s.admin_browser();
-    let html = page(&browser, format!("{}/admin/employees/{id}", s.app.address)).await;
+    let html = page(&browser, s.app.url(&format!("/admin/employees/{id}"))).await;
     assert!(
         html.contains("A. M. Lee"),
         "the admin page shows the sent name"
@@ -356,7 +356,7 @@ async fn group_patches_answer_204_skip_deleted_members_and_survive_parallel_adds
     let response = s
         .app
         .client
-        .patch(format!("{}/scim/v2/Groups/{gid}", s.app.address))
+        .patch(s.app.url(&format!("/scim/v2/Groups/{gid}")))
         .bearer_auth(&s.token)
         .header("content-type", "application/scim+json")
         .body(add.to_string())
@@ -476,20 +476,15 @@ async fn the_employment_instant_round_trips_and_shows_as_a_day_in_the_accounts_z
 
     // UTC by default: the 31st. An admin sets the account's zone; the page then shows the 1st.
     let browser = s.admin_browser();
-    let employee_page = format!("{}/admin/employees/{id}", s.app.address);
+    let employee_page = s.app.url(&format!("/admin/employees/{id}"));
     let html = page(&browser, employee_page.clone()).await;
     assert!(html.contains(r#"value="2021-03-31""#), "UTC day");
     let set_zone = |zone: &'static str| {
-        let browser = browser.clone();
-        let address = s.app.address.clone();
+        let (app, browser) = (&s.app, &browser);
         async move {
-            let token = form_token(&browser, &address, "/admin/integration").await;
-            browser
-                .post(format!("{address}/admin/integration/time-zone"))
-                .form(&[("time_zone", zone), ("csrf", &token)])
-                .send()
+            let (page, action) = ("/admin/integration", "/admin/integration/time-zone");
+            app.submit_in(browser, page, action, &[("time_zone", zone)])
                 .await
-                .expect("post")
                 .status()
         }
     };

@@ -4,23 +4,6 @@ use serde_json::Value;
 
 use super::app::{TestApp, origin_of};
 
-/// The CSRF token of the form page at `path`; the client keeps the matching cookie.
-pub async fn form_token(client: &reqwest::Client, address: &str, path: &str) -> String {
-    let html = client
-        .get(format!("{address}{path}"))
-        .send()
-        .await
-        .expect("form page")
-        .text()
-        .await
-        .expect("html");
-    html.split(r#"name="csrf" value=""#)
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .expect("a csrf field")
-        .to_owned()
-}
-
 /// Where a redirect sends the browser (empty when the answer is none).
 pub fn location(response: &reqwest::Response) -> String {
     response
@@ -56,7 +39,12 @@ impl TestApp {
 
     /// The CSRF token of the form page at `page` in `browser`, which keeps the matching cookie.
     pub async fn form_token_in(&self, browser: &reqwest::Client, page: &str) -> String {
-        form_token(browser, &self.address, page).await
+        let html = self.get_in(browser, page).await.text().await.expect("html");
+        html.split(r#"name="csrf" value=""#)
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .expect("a csrf field")
+            .to_owned()
     }
 
     /// Posts `fields` as a form to `path` from the tests' browser, with the Origin of our
