@@ -1,127 +1,26 @@
 //! The admin pages over HTTP, on both stores: who may see them, what each form changes, and
 //! what it refuses. The browser tests (tests/browser) walk the same pages in chromium.
 
-use std::sync::Arc;
-
 use chrono::Duration;
 use diesel::prelude::*;
-use gatehouse::auth::{scim_tokens, sessions};
+use gatehouse::auth::scim_tokens;
 use gatehouse::db::schema;
-use gatehouse::directory::accounts::Account;
 use gatehouse::directory::approvers::{self, Roles};
-use gatehouse::directory::employees::{self, Employee};
-use gatehouse::directory::history::{self, Actor, Source};
+use gatehouse::directory::employees::{self};
+use gatehouse::directory::history::{self};
 use gatehouse::directory::{audit, clock, lifecycle};
 use gatehouse::idp::certificates;
 use gatehouse::idp::settings::{self, Role, SsoChange};
 use reqwest::StatusCode;
 
-use crate::helpers::{TestApp, create_account, form_token, person, spawn_app};
+use crate::helpers::admin::{Console, console, signed_in};
+use crate::helpers::{cli, create_account, location, person, spawn_app};
 use crate::test_idp::Key;
-
-pub(crate) struct Console {
-    pub(crate) app: TestApp,
-    pub(crate) account: Account,
-    pub(crate) admin: Employee,
-    pub(crate) browser: reqwest::Client,
-}
-
-/// A running server with account "acme" and a signed-in setup admin's browser.
-pub(crate) async fn console() -> Console {
-    let app = spawn_app().await;
-    let account = create_account(&app.db, "acme");
-    let admin = app
-        .write(|c| {
-            let admin = lifecycle::create(c, &account.id, person("it@acme.com"), &cli())?;
-            let roles = Roles {
-                setup_admin: true,
-                ..Roles::default()
-            };
-            approvers::set_roles(c, &account.id, &admin.id, roles, &cli())
-        })
-        .expect("admin");
-    let browser = signed_in(&app, &account, &admin);
-    Console {
-        app,
-        account,
-        admin,
-        browser,
-    }
-}
-
-fn cli() -> Actor {
-    Actor::new(Source::Cli)
-}
-
-/// A browser holding a fresh session of `who`.
-fn signed_in(app: &TestApp, account: &Account, who: &Employee) -> reqwest::Client {
-    let secret = app
-        .write(|c| sessions::create(c, &account.id, &who.id))
-        .expect("session");
-    let jar = reqwest::cookie::Jar::default();
-    let url = app.address.parse::<reqwest::Url>().expect("url");
-    jar.add_cookie_str(&format!("gatehouse_session={secret}; Path=/"), &url);
-    crate::helpers::browser_builder(&app.public_url)
-        .cookie_provider(Arc::new(jar))
-        .build()
-        .expect("client")
-}
-
-impl Console {
-    pub(crate) fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.app.address)
-    }
-
-    pub(crate) async fn get(&self, path: &str) -> (StatusCode, String) {
-        let response = self.browser.get(self.url(path)).send().await.expect("get");
-        let status = response.status();
-        (status, response.text().await.expect("body"))
-    }
-
-    /// Posts a form the way the page does: with the token from `page`.
-    async fn post(&self, page: &str, action: &str, fields: &[(&str, &str)]) -> reqwest::Response {
-        let token = form_token(&self.browser, &self.app.address, page).await;
-        let mut form: Vec<(&str, &str)> = fields.to_vec();
-        form.push(("csrf", &token));
-        self.browser
-            .post(self.url(action))
-            .form(&form)
-            .send()
-            .await
-            .expect("post")
-    }
-
-    fn employee(&self, id: &str) -> Employee {
-        self.app
-            .write(|c| employees::get(c, &self.account.id, id))
-            .expect("employee")
-    }
-
-    pub(crate) fn add(&self, user_name: &str) -> Employee {
-        self.app
-            .write(|c| lifecycle::create(c, &self.account.id, person(user_name), &cli()))
-            .expect("person")
-    }
-}
-
-fn location(response: &reqwest::Response) -> String {
-    response
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned()
-}
 
 #[actix_web::test]
 async fn without_a_session_the_admin_pages_send_to_sign_in_and_come_back() {
     let app = spawn_app().await;
-    let response = app
-        .client
-        .get(format!("{}/admin/employees?q=ann", app.address))
-        .send()
-        .await
-        .expect("get");
+    let response = app.get("/admin/employees?q=ann").await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(
         location(&response),
@@ -158,7 +57,7 @@ async fn an_idle_admin_session_ends_after_the_timeout() {
             Ok(())
         })
         .expect("age the session");
-    let response = c.browser.get(c.url("/admin")).send().await.expect("get");
+    let response = c.app.get_in(&c.browser, "/admin").await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert!(location(&response).starts_with("/login"));
     let left: i64 = c
@@ -209,7 +108,7 @@ async fn forms_without_the_token_or_from_another_site_change_nothing() {
         .await
         .expect("post");
     assert_eq!(bare.status(), StatusCode::FORBIDDEN);
-    let token = form_token(&c.browser, &c.app.address, "/admin/employees").await;
+    let token = c.app.form_token_in(&c.browser, "/admin/employees").await;
     let foreign = c
         .browser
         .post(&action)
@@ -658,7 +557,7 @@ fn multipart(csrf: &str, name: &str, text: &str) -> reqwest::multipart::Form {
 async fn csv_import_previews_without_writing_then_applies_all_or_nothing() {
     let c = console().await;
     let ann = c.add("ann@acme.com");
-    let token = form_token(&c.browser, &c.app.address, "/admin/import").await;
+    let token = c.app.form_token_in(&c.browser, "/admin/import").await;
     let good = "user_name,email,job_title\nann@acme.com,ann@acme.com,Nurse\nnew@acme.com,new@acme.com,Cook\n";
     let preview = c
         .browser
@@ -717,12 +616,7 @@ async fn csv_import_previews_without_writing_then_applies_all_or_nothing() {
             .contains("1 created, 1 updated")
     );
     assert!(find_new().is_some());
-    let export = c
-        .browser
-        .get(c.url("/admin/export.csv"))
-        .send()
-        .await
-        .expect("export");
+    let export = c.app.get_in(&c.browser, "/admin/export.csv").await;
     assert!(
         export
             .text()
@@ -793,26 +687,14 @@ async fn logs_filter_by_outcome_and_person_and_show_the_hint() {
         .app
         .write(|conn| scim_tokens::issue(conn, &c.account.id))
         .expect("token");
-    let scim = |path: &str| {
-        c.app
-            .client
-            .get(format!("{}/scim/v2{path}", c.app.address))
-            .bearer_auth(&token)
-            .send()
+    let scim = |path: String| {
+        let (app, token) = (&c.app, token.as_str());
+        async move { app.scim(token, "GET", &path, None).await.0 }
     };
     let ann = c.app.provision(&c.account.id, "ann@acme.com");
+    assert_eq!(scim(format!("/Users/{}", ann.id)).await, 200);
     assert_eq!(
-        scim(&format!("/Users/{}", ann.id))
-            .await
-            .expect("get")
-            .status(),
-        200
-    );
-    assert_eq!(
-        scim("/Users/00000000-0000-4000-8000-000000000000")
-            .await
-            .expect("get")
-            .status(),
+        scim("/Users/00000000-0000-4000-8000-000000000000".into()).await,
         404
     );
     // reads are logged behind, in batches
@@ -845,7 +727,7 @@ async fn tokio_sleep() {
 
 #[actix_web::test]
 async fn a_setup_admin_can_also_come_in_through_sso() {
-    use crate::saml::sso_app;
+    use crate::helpers::sso::sso_app;
     use crate::test_idp;
     let sso = sso_app().await;
     sso.app
@@ -869,11 +751,7 @@ async fn a_setup_admin_can_also_come_in_through_sso() {
         )
         .await;
     assert_eq!(location(&response), "/admin/integration");
-    let page = client
-        .get(format!("{}/admin/integration", sso.app.address))
-        .send()
-        .await
-        .expect("admin page");
+    let page = sso.app.get("/admin/integration").await;
     assert_eq!(page.status(), StatusCode::OK);
     assert!(
         page.text()

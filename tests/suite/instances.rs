@@ -13,9 +13,9 @@ use gatehouse::idp::settings::{self, SsoChange};
 use reqwest::StatusCode;
 use serde_json::json;
 
+use crate::helpers::processes::{Server, health};
+use crate::helpers::sso::authn_request_of;
 use crate::helpers::{TestStore, gatehouse_bin, person};
-use crate::processes::{Server, health};
-use crate::saml::authn_request_of;
 use crate::test_idp::{self, Key, Spec};
 
 /// Two instances started together on one fresh store.

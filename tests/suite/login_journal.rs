@@ -12,9 +12,9 @@ use gatehouse::directory::clock;
 use gatehouse::directory::search::LogQuery;
 use reqwest::StatusCode;
 
-use crate::admin::console;
+use crate::helpers::admin::console;
+use crate::helpers::sso::sso_app;
 use crate::helpers::{Domain, TestStore, create_account, gatehouse_bin};
-use crate::saml::sso_app;
 use crate::test_idp::{self, Key};
 
 fn all(db: &Db, account_id: &str) -> Vec<JournalEntry> {
@@ -96,7 +96,7 @@ async fn a_flood_of_one_refusal_costs_a_row_per_minute_and_is_counted_whole() {
     let post = || {
         c.app
             .client
-            .post(format!("{}/saml/acme/acs", c.app.address))
+            .post(c.app.url("/saml/acme/acs"))
             .form(&[("SAMLResponse", "!!! not a SAML response !!!")])
             .send()
     };

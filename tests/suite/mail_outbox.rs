@@ -8,23 +8,15 @@ use gatehouse::auth::outbox;
 use gatehouse::db::schema::mail_outbox;
 use gatehouse::directory::{accounts, lifecycle};
 
-use crate::helpers::{TestApp, TestStore, csv, form_token, gatehouse_bin, person, spawn_app};
-use crate::passwords::smtp_sink;
+use crate::helpers::mail::{smtp_sink, smtp_to};
+use crate::helpers::{TestApp, TestStore, csv, gatehouse_bin, person, spawn_app};
 
 /// Asks for a reset link for ann@acme.com through the real "forgot password" form.
 async fn ask_for_a_link(app: &TestApp) {
-    let csrf = form_token(&app.client, &app.address, "/password/forgot").await;
+    let fields = [("account", "acme"), ("login", "ann@acme.com")];
     let answer = app
-        .client
-        .post(format!("{}/password/forgot", app.address))
-        .form(&[
-            ("account", "acme"),
-            ("login", "ann@acme.com"),
-            ("csrf", &csrf),
-        ])
-        .send()
-        .await
-        .expect("forgot");
+        .submit("/password/forgot", "/password/forgot", &fields)
+        .await;
     assert_eq!(answer.status(), 200);
 }
 
@@ -89,36 +81,19 @@ async fn a_mail_printed_and_marked_sent_keeps_no_link_but_the_link_still_works()
     assert!(String::from_utf8_lossy(&again.stderr).contains("0 mail(s) waiting"));
 
     // What was handed on is still the person's way in.
-    let csrf = form_token(&app.client, &app.address, "/login").await;
-    let set = app
-        .client
-        .post(format!("{}/password/set", app.address))
-        .form(&[
-            ("token", token.as_str()),
-            ("password", "a perfectly long password"),
-            ("confirm", "a perfectly long password"),
-            ("csrf", csrf.as_str()),
-        ])
-        .send()
-        .await
-        .expect("set");
+    let fields = [
+        ("token", token.as_str()),
+        ("password", "a perfectly long password"),
+        ("confirm", "a perfectly long password"),
+    ];
+    let set = app.submit("/login", "/password/set", &fields).await;
     assert_eq!(set.status(), 200);
 }
 
 #[actix_web::test]
 async fn a_mail_delivered_over_smtp_keeps_no_link() {
     let (port, received) = smtp_sink();
-    let app = crate::helpers::spawn_app_with(|s| {
-        s.smtp = Some(gatehouse::config::Smtp {
-            host: "127.0.0.1".into(),
-            port,
-            user: None,
-            password: None,
-            from: "gatehouse@acme.com".into(),
-            security: gatehouse::config::SmtpSecurity::None,
-        })
-    })
-    .await;
+    let app = crate::helpers::spawn_app_with(|s| s.smtp = Some(smtp_to(port))).await;
     let account = app
         .write(|c| accounts::create(c, "acme", "Acme"))
         .expect("account");

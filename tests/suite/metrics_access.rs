@@ -5,7 +5,7 @@
 use crate::helpers::{TestApp, spawn_app, spawn_app_with};
 
 async fn status(app: &TestApp, headers: &[(&str, &str)], token: Option<&str>) -> u16 {
-    let mut request = app.client.get(format!("{}/metrics", app.address));
+    let mut request = app.client.get(app.url("/metrics"));
     for (name, value) in headers {
         request = request.header(*name, *value);
     }

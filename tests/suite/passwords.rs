@@ -9,9 +9,9 @@ use gatehouse::directory::accounts::{self, Account};
 use gatehouse::directory::history::{self, Actor};
 use gatehouse::directory::{employees as people, lifecycle};
 use gatehouse::idp::settings::SsoChange;
-use serde_json::Value;
 
-use crate::helpers::{TestApp, csv, form_token, gatehouse_bin, person, spawn_app, spawn_app_with};
+use crate::helpers::mail::{smtp_sink, smtp_to};
+use crate::helpers::{TestApp, csv, gatehouse_bin, location, person, spawn_app, spawn_app_with};
 
 const GOOD: &str = "a perfectly long password";
 
@@ -49,18 +49,15 @@ impl Local {
         password: &str,
     ) -> (u16, String) {
         // The token belongs to the browser, not the form: any form page gives it.
-        let csrf = form_token(client, &self.app.address, "/login").await;
-        let response = client
-            .post(format!("{}/password/set", self.app.address))
-            .form(&[
-                ("token", token),
-                ("password", password),
-                ("confirm", password),
-                ("csrf", csrf.as_str()),
-            ])
-            .send()
-            .await
-            .expect("set");
+        let fields = [
+            ("token", token),
+            ("password", password),
+            ("confirm", password),
+        ];
+        let response = self
+            .app
+            .submit_in(client, "/login", "/password/set", &fields)
+            .await;
         (
             response.status().as_u16(),
             response.text().await.expect("page"),
@@ -73,26 +70,18 @@ impl Local {
         login: &str,
         password: &str,
     ) -> (u16, String, String) {
-        let csrf = form_token(client, &self.app.address, "/login").await;
-        let response = client
-            .post(format!("{}/login", self.app.address))
-            .form(&[
-                ("account", "acme"),
-                ("login", login),
-                ("password", password),
-                ("next", "/after"),
-                ("csrf", csrf.as_str()),
-            ])
-            .send()
-            .await
-            .expect("login");
+        let fields = [
+            ("account", "acme"),
+            ("login", login),
+            ("password", password),
+            ("next", "/after"),
+        ];
+        let response = self
+            .app
+            .submit_in(client, "/login", "/login", &fields)
+            .await;
         let status = response.status().as_u16();
-        let location = response
-            .headers()
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
+        let location = location(&response);
         (status, location, response.text().await.expect("page"))
     }
 
@@ -100,18 +89,6 @@ impl Local {
         self.app
             .write(|c| lifecycle::create(c, &self.account.id, person(user_name), &csv()))
             .expect("person")
-    }
-}
-
-async fn me(local: &Local, client: &reqwest::Client) -> Option<Value> {
-    let response = client
-        .get(format!("{}/api/me", local.app.address))
-        .send()
-        .await
-        .expect("me");
-    match response.status().as_u16() {
-        200 => Some(response.json().await.expect("json")),
-        _ => None,
     }
 }
 
@@ -135,13 +112,7 @@ async fn first_admin_setup_through_the_cli_link_then_sign_in() {
         .strip_prefix("https://gh.example.com/password/set?token=")
         .expect("a link")
         .to_owned();
-    let form = local
-        .app
-        .client
-        .get(format!("{}/password/set?token={token}", local.app.address))
-        .send()
-        .await
-        .expect("form");
+    let form = local.app.get(&format!("/password/set?token={token}")).await;
     assert!(form.text().await.expect("page").contains("it@acme.com"));
 
     let (status, page) = local.set_password(&local.app.client, &token, "short").await;
@@ -160,7 +131,7 @@ async fn first_admin_setup_through_the_cli_link_then_sign_in() {
 
     let (status, location, _) = local.login(&local.app.client, "IT@acme.com", GOOD).await;
     assert_eq!((status, location.as_str()), (303, "/after"));
-    let me = me(&local, &local.app.client).await.expect("signed in");
+    let me = local.app.me(&local.app.client).await.expect("signed in");
     assert_eq!(me["user_name"], "it@acme.com");
     let hash: String = stored::table
         .select(stored::password_hash)
@@ -255,7 +226,7 @@ async fn federated_people_are_sent_to_microsoft_while_sso_is_on_but_setup_admins
             )
         })
         .expect("admin");
-    crate::saml::sso_on(&local.app, &local.account);
+    crate::helpers::sso::sso_on(&local.app, &local.account);
 
     let (status, _, page) = local.login(&local.app.client, "ann@acme.com", GOOD).await;
     assert_eq!(status, 200);
@@ -265,7 +236,7 @@ async fn federated_people_are_sent_to_microsoft_while_sso_is_on_but_setup_admins
             && page.contains(r#"href="/saml/acme/login?RelayState=%2Fafter""#),
         "{page}"
     );
-    assert!(me(&local, &local.app.client).await.is_none());
+    assert!(local.app.me(&local.app.client).await.is_none());
     assert_eq!(
         local
             .login(&local.app.client, "boss@acme.com", GOOD)
@@ -294,7 +265,7 @@ async fn federated_people_are_sent_to_microsoft_while_sso_is_on_but_setup_admins
 async fn removed_from_federation_then_signed_in_with_a_new_password() {
     let local = local_app().await;
     let ann = local.app.provision(&local.account.id, "ann@acme.com");
-    crate::saml::sso_on(&local.app, &local.account);
+    crate::helpers::sso::sso_on(&local.app, &local.account);
     local
         .app
         .write(|c| {
@@ -311,7 +282,7 @@ async fn removed_from_federation_then_signed_in_with_a_new_password() {
         303
     );
     assert_eq!(
-        me(&local, &local.app.client).await.expect("in")["user_id"],
+        local.app.me(&local.app.client).await.expect("in")["user_id"],
         ann.id.as_str()
     );
 }
@@ -345,7 +316,7 @@ async fn setting_a_password_ends_other_sessions_and_earlier_links() {
         200
     );
     assert!(
-        me(&local, &laptop).await.is_none(),
+        local.app.me(&laptop).await.is_none(),
         "the other browser is signed out"
     );
 }
@@ -383,31 +354,17 @@ async fn old_hash_parameters_are_upgraded_at_sign_in() {
 async fn forgot_password_answers_alike_and_delivers_through_the_outbox() {
     let local = local_app().await;
     local.add("ann@acme.com");
-    let csrf = form_token(&local.app.client, &local.app.address, "/password/forgot").await;
+    let csrf = local.app.form_token("/password/forgot").await;
     let ask = |login: &'static str| {
-        local
-            .app
-            .client
-            .post(format!("{}/password/forgot", local.app.address))
-            .form(&[
-                ("account", "acme"),
-                ("login", login),
-                ("csrf", csrf.as_str()),
-            ])
-            .send()
+        let (app, csrf) = (&local.app, csrf.as_str());
+        async move {
+            let fields = [("account", "acme"), ("login", login), ("csrf", csrf)];
+            let response = app.post_form("/password/forgot", &fields).await;
+            response.text().await.expect("page")
+        }
     };
-    let known = ask("ann@acme.com")
-        .await
-        .expect("known")
-        .text()
-        .await
-        .expect("page");
-    let unknown = ask("nobody@acme.com")
-        .await
-        .expect("unknown")
-        .text()
-        .await
-        .expect("page");
+    let known = ask("ann@acme.com").await;
+    let unknown = ask("nobody@acme.com").await;
     assert_eq!(known, unknown);
     let mails = outbox::pending(&mut local.app.db.conn().expect("conn")).expect("outbox");
     assert_eq!(mails.len(), 1);
@@ -434,21 +391,16 @@ async fn one_address_is_rate_limited_in_memory() {
     let app = spawn_app_with(|s| s.login_rate_per_minute = 3).await;
     app.write(|c| accounts::create(c, "acme", "Acme"))
         .expect("account");
-    let csrf = form_token(&app.client, &app.address, "/login").await;
+    let csrf = app.form_token("/login").await;
+    let fields = [
+        ("account", "acme"),
+        ("login", "x@acme.com"),
+        ("password", "whatever it is"),
+        ("csrf", csrf.as_str()),
+    ];
     let mut statuses = Vec::new();
     for _ in 0..5 {
-        let response = app
-            .client
-            .post(format!("{}/login", app.address))
-            .form(&[
-                ("account", "acme"),
-                ("login", "x@acme.com"),
-                ("password", "whatever it is"),
-                ("csrf", csrf.as_str()),
-            ])
-            .send()
-            .await
-            .expect("login");
+        let response = app.post_form("/login", &fields).await;
         statuses.push(response.status().as_u16());
     }
     assert_eq!(statuses, [401, 401, 401, 429, 429]);
@@ -460,10 +412,7 @@ async fn the_sign_in_page_renders() {
     let page = local
         .app
         .client
-        .get(format!(
-            "{}/login?account=acme&next=//evil.example",
-            local.app.address
-        ))
+        .get(local.app.url("/login?account=acme&next=//evil.example"))
         .send()
         .await
         .expect("page");
@@ -473,75 +422,18 @@ async fn the_sign_in_page_renders() {
     assert!(!html.contains("evil.example"), "foreign next is dropped");
 }
 
-/// A minimal SMTP server on a loopback port that keeps every message it is given.
-pub(crate) fn smtp_sink() -> (u16, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
-    use std::io::{BufRead, BufReader, Write};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let sink = std::sync::Arc::clone(&received);
-    std::thread::spawn(move || {
-        for stream in listener.incoming().map_while(Result::ok) {
-            let mut writer = stream.try_clone().expect("clone");
-            let mut reader = BufReader::new(stream);
-            let _ = writer.write_all(b"220 sink ESMTP\r\n");
-            let mut line = String::new();
-            while reader.read_line(&mut line).unwrap_or(0) > 0 {
-                let command = line.trim_end().to_ascii_uppercase();
-                let reply: &[u8] = if command.starts_with("DATA") {
-                    let _ = writer.write_all(b"354 go ahead\r\n");
-                    let mut message = String::new();
-                    let mut part = String::new();
-                    while reader.read_line(&mut part).unwrap_or(0) > 0 && part != ".\r\n" {
-                        message.push_str(&part);
-                        part.clear();
-                    }
-                    sink.lock().expect("lock").push(message);
-                    b"250 queued\r\n"
-                } else if command.starts_with("QUIT") {
-                    let _ = writer.write_all(b"221 bye\r\n");
-                    break;
-                } else {
-                    b"250 sink\r\n"
-                };
-                let _ = writer.write_all(reply);
-                line.clear();
-            }
-        }
-    });
-    (port, received)
-}
-
 #[actix_web::test]
 async fn with_smtp_configured_the_reset_link_is_mailed() {
     let (port, received) = smtp_sink();
-    let app = spawn_app_with(|s| {
-        s.smtp = Some(gatehouse::config::Smtp {
-            host: "127.0.0.1".into(),
-            port,
-            user: None,
-            password: None,
-            from: "gatehouse@acme.com".into(),
-            security: gatehouse::config::SmtpSecurity::None,
-        })
-    })
-    .await;
+    let app = spawn_app_with(|s| s.smtp = Some(smtp_to(port))).await;
     let account = app
         .write(|c| accounts::create(c, "acme", "Acme"))
         .expect("account");
     app.write(|c| lifecycle::create(c, &account.id, person("ann@acme.com"), &csv()))
         .expect("ann");
-    let csrf = form_token(&app.client, &app.address, "/password/forgot").await;
-    app.client
-        .post(format!("{}/password/forgot", app.address))
-        .form(&[
-            ("account", "acme"),
-            ("login", "ann@acme.com"),
-            ("csrf", &csrf),
-        ])
-        .send()
-        .await
-        .expect("forgot");
+    let fields = [("account", "acme"), ("login", "ann@acme.com")];
+    app.submit("/password/forgot", "/password/forgot", &fields)
+        .await;
     let mut delivered = Vec::new();
     for _ in 0..100 {
         delivered = received.lock().expect("lock").clone();
@@ -581,19 +473,15 @@ async fn forms_without_the_token_or_from_another_site_are_refused() {
     ];
     let bare = local
         .app
-        .new_browser()
-        .post(format!("{}/login", local.app.address))
-        .form(&fields)
-        .send()
-        .await
-        .expect("post");
+        .post_form_in(&local.app.new_browser(), "/login", &fields)
+        .await;
     assert_eq!(bare.status(), 403, "no token");
     let browser = local.app.new_browser();
-    let csrf = form_token(&browser, &local.app.address, "/login").await;
+    let csrf = local.app.form_token_in(&browser, "/login").await;
     let mut with_token = fields.to_vec();
     with_token.push(("csrf", &csrf));
     let foreign = browser
-        .post(format!("{}/login", local.app.address))
+        .post(local.app.url("/login"))
         .header("origin", "https://evil.example")
         .form(&with_token)
         .send()
@@ -602,30 +490,22 @@ async fn forms_without_the_token_or_from_another_site_are_refused() {
     assert_eq!(foreign.status(), 403, "another site's origin");
     let stolen = local
         .app
-        .new_browser()
-        .post(format!("{}/login", local.app.address))
-        .form(&with_token)
-        .send()
-        .await
-        .expect("post");
+        .post_form_in(&local.app.new_browser(), "/login", &with_token)
+        .await;
     assert_eq!(stolen.status(), 403, "a token without its cookie");
-    let own = browser
-        .post(format!("{}/login", local.app.address))
-        .header("origin", "http://127.0.0.1")
-        .form(&with_token)
-        .send()
-        .await
-        .expect("post");
+    // post_form_in sends the Origin of our public URL, http://127.0.0.1.
+    let own = local
+        .app
+        .post_form_in(&browser, "/login", &with_token)
+        .await;
     assert_eq!(own.status(), 303, "same origin with token and cookie");
-    let logout = browser
-        .post(format!("{}/logout", local.app.address))
-        .form(&[("csrf", "nope")])
-        .send()
-        .await
-        .expect("post");
+    let logout = local
+        .app
+        .post_form_in(&browser, "/logout", &[("csrf", "nope")])
+        .await;
     assert_eq!(logout.status(), 403);
     assert!(
-        me(&local, &browser).await.is_some(),
+        local.app.me(&browser).await.is_some(),
         "a forged logout changes nothing"
     );
 }
@@ -746,7 +626,7 @@ async fn a_federated_name_is_not_confirmed_to_someone_without_its_password() {
     let bob = local.add("bob@acme.com");
     let token = local.link_for("bob@acme.com");
     local.set_password(&local.app.client, &token, GOOD).await;
-    crate::saml::sso_on(&local.app, &local.account);
+    crate::helpers::sso::sso_on(&local.app, &local.account);
     let answer = |login: &'static str| {
         let local = &local;
         async move {
@@ -799,13 +679,13 @@ async fn ipv6_clients_behind_a_trusted_proxy_are_limited_per_64() {
     .await;
     app.write(|c| accounts::create(c, "acme", "Acme"))
         .expect("account");
-    let csrf = form_token(&app.client, &app.address, "/login").await;
+    let csrf = app.form_token("/login").await;
     let attempt = |from: &'static str| {
         let app = &app;
         let csrf = csrf.clone();
         async move {
             app.client
-                .post(format!("{}/login", app.address))
+                .post(app.url("/login"))
                 .header("X-Forwarded-For", from)
                 .form(&[
                     ("account", "acme"),

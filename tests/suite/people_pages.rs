@@ -7,9 +7,9 @@ use gatehouse::directory::lifecycle;
 use gatehouse::idp::settings::SsoChange;
 use reqwest::{StatusCode, Url};
 
-use crate::admin::console;
+use crate::helpers::admin::console;
+use crate::helpers::sso::{Sso, sso_app};
 use crate::helpers::{PUBLIC_URL, TestApp, create_account, person, scim, spawn_app};
-use crate::saml::{Sso, sso_app};
 use crate::test_idp::{self, Key};
 
 /// The page as a browser reads its attributes: Tera escapes `/` and `&` in values.
@@ -42,7 +42,7 @@ async fn refused_page(sso: &Sso, xml: &str) -> (StatusCode, String) {
 }
 
 fn acs(sso: &Sso) -> String {
-    format!("{}/saml/acme/acs", sso.app.address)
+    sso.app.url("/saml/acme/acs")
 }
 
 #[actix_web::test]
@@ -107,7 +107,7 @@ async fn idp_initiated_off_sends_the_person_to_the_applications_sign_in_link() {
     assert!(html.contains("start from the application"), "{html}");
     assert!(!html.contains("is not available"), "{html}");
     let link = button(&html, &acs(&sso)).expect("a link");
-    assert_eq!(link, format!("{}/saml/acme/login", sso.app.address));
+    assert_eq!(link, sso.app.url("/saml/acme/login"));
     let go = sso.app.new_browser().get(&link).send().await.expect("go");
     assert_eq!(go.status(), 302, "which starts an SP-initiated sign-in");
     assert!(html.contains(r#"href="/""#), "and the start page");
@@ -126,10 +126,7 @@ async fn a_person_removed_from_the_federation_is_sent_to_the_password_sign_in() 
     assert!(html.contains("<code>defederated</code>"), "{html}");
     assert!(html.contains("sign in with your password"), "{html}");
     assert!(!html.contains("no access"), "{html}");
-    assert_eq!(
-        button(&html, &acs(&sso)),
-        Some(format!("{}/login", sso.app.address))
-    );
+    assert_eq!(button(&html, &acs(&sso)), Some(sso.app.url("/login")));
 }
 
 #[actix_web::test]
@@ -142,7 +139,7 @@ async fn a_used_response_asks_to_sign_in_again() {
     assert!(html.contains("<code>replay</code>"), "{html}");
     assert_eq!(
         button(&html, &acs(&sso)),
-        Some(format!("{}/saml/acme/login", sso.app.address))
+        Some(sso.app.url("/saml/acme/login"))
     );
 }
 
@@ -156,22 +153,16 @@ async fn with_sso_off_the_sign_in_start_shows_a_code_and_the_password_way() {
             ..SsoChange::default()
         },
     );
-    let start = format!("{}/saml/acme/login", sso.app.address);
+    let start = sso.app.url("/saml/acme/login");
     let (status, html) = page(&sso.app.new_browser(), &start).await;
     assert_eq!(status, 403);
     assert!(html.contains("<code>sso_disabled</code>"), "{html}");
     assert!(html.contains("sign in with your password"), "{html}");
-    assert_eq!(
-        button(&html, &start),
-        Some(format!("{}/login", sso.app.address))
-    );
+    assert_eq!(button(&html, &start), Some(sso.app.url("/login")));
     let xml = test_idp::response(&sso.spec("ann@acme.com"), &Key::active());
     let (_, posted) = refused_page(&sso, &xml).await;
     assert!(posted.contains("<code>sso_disabled</code>"), "{posted}");
-    assert_eq!(
-        button(&posted, &acs(&sso)),
-        Some(format!("{}/login", sso.app.address))
-    );
+    assert_eq!(button(&posted, &acs(&sso)), Some(sso.app.url("/login")));
 }
 
 #[actix_web::test]
@@ -231,12 +222,7 @@ async fn the_metadata_download_link_saves_a_file_and_the_public_address_shows_it
             && disposition.contains("gatehouse-acme-metadata.xml"),
         "{disposition}"
     );
-    let public = c
-        .browser
-        .get(c.url("/saml/acme/metadata"))
-        .send()
-        .await
-        .expect("metadata");
+    let public = c.app.get_in(&c.browser, "/saml/acme/metadata").await;
     assert!(
         public.headers()["content-disposition"]
             .to_str()
@@ -278,10 +264,7 @@ async fn a_released_person_is_no_longer_shown_as_managed_by_entra() {
 async fn the_start_page_of_a_bare_installation_still_has_a_way_in() {
     let app = spawn_app().await;
     create_account(&app.db, "acme");
-    let (status, html) = page(&app.client, &format!("{}/", app.address)).await;
+    let (status, html) = page(&app.client, &app.url("/")).await;
     assert_eq!(status, 200);
-    assert_eq!(
-        button(&html, &app.address),
-        Some(format!("{}/login", app.address))
-    );
+    assert_eq!(button(&html, &app.address), Some(app.url("/login")));
 }

@@ -1,171 +1,15 @@
 //! SAML sign-in against the real server with real signed responses: success in every Entra
 //! shape, sessions, the identity rules, the journal, and certificate rollover.
 
-use std::io::Read;
-
-use gatehouse::auth::journal;
-use gatehouse::directory::accounts::{self, Account};
-use gatehouse::directory::employees::{self as people, Employee};
+use gatehouse::directory::accounts::{self};
+use gatehouse::directory::employees::{self as people};
 use gatehouse::directory::lifecycle;
 use gatehouse::idp::settings::{self, NameIdMode, SsoChange};
-use gatehouse::idp::{Certificate, certificates};
 use serde_json::Value;
 
-use crate::helpers::{PUBLIC_URL, TestApp, csv, person, scim, spawn_app};
+use crate::helpers::sso::{Sso, authn_request_of, cert, sso_app, sso_on};
+use crate::helpers::{csv, location, person, scim};
 use crate::test_idp::{self, Key, Signing, Spec};
-
-pub struct Sso {
-    pub app: TestApp,
-    pub account: Account,
-    pub ann: Employee,
-}
-
-pub fn sp_base(slug: &str) -> String {
-    format!("{PUBLIC_URL}/saml/{slug}")
-}
-
-pub fn cert(key: &Key) -> Certificate {
-    certificates::parse(&key.cert_pem).expect("test certificate")
-}
-
-/// Account "acme" trusting the test IdP, SSO on; Ann (login ann@acme.com, email
-/// ann.lee@acme.com) provisioned by SCIM.
-pub async fn sso_app() -> Sso {
-    let app = spawn_app().await;
-    let account = app
-        .write(|c| accounts::create(c, "acme", "Acme"))
-        .expect("account");
-    sso_on(&app, &account);
-    let mut profile = person("ann@acme.com");
-    profile.email = "ann.lee@acme.com".into();
-    let ann = app
-        .write(|c| lifecycle::provision(c, &account.id, profile, true, &scim()))
-        .expect("ann")
-        .employee;
-    Sso { app, account, ann }
-}
-
-pub fn trust(app: &TestApp, account: &Account, certs: &[Certificate]) {
-    let entity = test_idp::entity_id(test_idp::TENANT);
-    app.write(|c| {
-        settings::replace_trust(
-            c,
-            &account.id,
-            &entity,
-            "https://login.microsoftonline.com/t/saml2",
-            certs,
-        )
-    })
-    .expect("trust");
-}
-
-impl Sso {
-    pub fn spec(&self, name_id: &str) -> Spec {
-        Spec::new(&sp_base(&self.account.slug), name_id)
-    }
-
-    pub async fn post(&self, xml: &str) -> reqwest::Response {
-        self.post_with(&self.app.client, xml, None).await
-    }
-
-    pub async fn post_with(
-        &self,
-        client: &reqwest::Client,
-        xml: &str,
-        relay: Option<&str>,
-    ) -> reqwest::Response {
-        let encoded = test_idp::encode(xml);
-        let mut form = vec![("SAMLResponse", encoded.as_str())];
-        if let Some(relay) = relay {
-            form.push(("RelayState", relay));
-        }
-        client
-            .post(format!(
-                "{}/saml/{}/acs",
-                self.app.address, self.account.slug
-            ))
-            .form(&form)
-            .send()
-            .await
-            .expect("post to ACS")
-    }
-
-    pub async fn me(&self, client: &reqwest::Client) -> Option<Value> {
-        let response = client
-            .get(format!("{}/api/me", self.app.address))
-            .send()
-            .await
-            .expect("me");
-        match response.status().as_u16() {
-            200 => Some(response.json().await.expect("json")),
-            401 => None,
-            other => panic!("/api/me answered {other}"),
-        }
-    }
-
-    pub fn last_journal(&self) -> journal::JournalEntry {
-        let mut conn = self.app.db.conn().expect("conn");
-        journal::recent(&mut conn, &self.account.id, 1)
-            .expect("journal")
-            .remove(0)
-    }
-
-    /// Starts an SP-initiated sign-in and returns the AuthnRequest id we sent to Entra.
-    pub async fn start_login(&self, client: &reqwest::Client, relay: Option<&str>) -> String {
-        let mut url = format!("{}/saml/{}/login", self.app.address, self.account.slug);
-        if let Some(relay) = relay {
-            url = format!("{url}?RelayState={}", relay.replace('/', "%2F"));
-        }
-        let response = client.get(url).send().await.expect("login");
-        assert_eq!(response.status(), 302);
-        let location = response.headers()["location"]
-            .to_str()
-            .expect("location")
-            .to_owned();
-        assert!(
-            location.starts_with("https://login.microsoftonline.com/t/saml2?SAMLRequest="),
-            "{location}"
-        );
-        let request = authn_request_of(&location);
-        let id = request
-            .split("ID=\"")
-            .nth(1)
-            .and_then(|r| r.split('"').next())
-            .expect("ID")
-            .to_owned();
-        assert!(!id.starts_with(|c: char| c.is_ascii_digit()));
-        id
-    }
-}
-
-/// Inflates the SAMLRequest of a redirect URL.
-pub fn authn_request_of(location: &str) -> String {
-    let query = location.split_once('?').map(|(_, q)| q).unwrap_or_default();
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).expect("query");
-    let encoded = &pairs
-        .iter()
-        .find(|(k, _)| k == "SAMLRequest")
-        .expect("SAMLRequest")
-        .1;
-    use base64::Engine;
-    let deflated = base64::engine::general_purpose::STANDARD
-        .decode(encoded)
-        .expect("base64");
-    let mut xml = String::new();
-    flate2::read::DeflateDecoder::new(deflated.as_slice())
-        .read_to_string(&mut xml)
-        .expect("inflate");
-    xml
-}
-
-fn location(response: &reqwest::Response) -> String {
-    response
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned()
-}
 
 #[actix_web::test]
 async fn sp_initiated_sign_in_with_upn_lands_on_the_relay_path_with_a_session() {
@@ -366,7 +210,7 @@ async fn a_new_sign_in_in_the_same_browser_replaces_the_earlier_session() {
         bob.id.as_str()
     );
     let replay_old = reqwest::Client::new()
-        .get(format!("{}/api/me", sso.app.address))
+        .get(sso.app.url("/api/me"))
         .header("cookie", old_cookie)
         .send()
         .await
@@ -409,13 +253,7 @@ async fn deactivation_and_logout_end_the_session() {
         .status(),
         303
     );
-    let csrf = crate::helpers::form_token(&browser, &sso.app.address, "/").await;
-    let out = browser
-        .post(format!("{}/logout", sso.app.address))
-        .form(&[("csrf", csrf.as_str())])
-        .send()
-        .await
-        .expect("logout");
+    let out = sso.app.submit_in(&browser, "/", "/logout", &[]).await;
     assert_eq!(out.status(), 303);
     assert!(sso.me(&browser).await.is_none());
 }
@@ -595,34 +433,16 @@ async fn sso_off_refuses_sign_in_and_the_login_start() {
         .await;
     assert_eq!(response.status(), 403);
     assert_eq!(sso.last_journal().reason, "sso_disabled");
-    let start = sso
-        .app
-        .client
-        .get(format!("{}/saml/acme/login", sso.app.address))
-        .send()
-        .await
-        .expect("login");
+    let start = sso.app.get("/saml/acme/login").await;
     assert_eq!(start.status(), 403);
-    let unknown = sso
-        .app
-        .client
-        .get(format!("{}/saml/nope/login", sso.app.address))
-        .send()
-        .await
-        .expect("login");
+    let unknown = sso.app.get("/saml/nope/login").await;
     assert_eq!(unknown.status(), 404);
 }
 
 #[actix_web::test]
 async fn sp_metadata_names_our_entity_acs_and_wants_signed_assertions() {
     let sso = sso_app().await;
-    let response = sso
-        .app
-        .client
-        .get(format!("{}/saml/acme/metadata", sso.app.address))
-        .send()
-        .await
-        .expect("metadata");
+    let response = sso.app.get("/saml/acme/metadata").await;
     assert_eq!(response.status(), 200);
     assert_eq!(
         response.headers()["content-type"],
@@ -634,13 +454,7 @@ async fn sp_metadata_names_our_entity_acs_and_wants_signed_assertions() {
     assert!(xml.contains(r#"WantAssertionsSigned="true""#));
     assert!(xml.contains("urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"));
     let request = {
-        let r = sso
-            .app
-            .client
-            .get(format!("{}/saml/acme/login", sso.app.address))
-            .send()
-            .await
-            .expect("login");
+        let r = sso.app.get("/saml/acme/login").await;
         authn_request_of(r.headers()["location"].to_str().expect("location"))
     };
     assert!(!request.contains("RequestedAuthnContext"));
@@ -717,43 +531,24 @@ async fn certificate_rollover_never_breaks_sign_in() {
 
 /// A server reached at https://gatehouse.example.com, "acme" trusting the test IdP with SSO on,
 /// and Ann provisioned.
-async fn https_app_with_ann() -> (TestApp, Account) {
+async fn https_app_with_ann() -> Sso {
     let app = crate::helpers::spawn_app_at("https://gatehouse.example.com").await;
     let account = app
         .write(|c| accounts::create(c, "acme", "Acme"))
         .expect("account");
     sso_on(&app, &account);
-    app.write(|c| lifecycle::provision(c, &account.id, person("ann@acme.com"), true, &scim()))
-        .expect("ann");
-    (app, account)
-}
-
-/// The test IdP trusted and SSO turned on, as an admin would.
-pub fn sso_on(app: &TestApp, account: &Account) {
-    trust(app, account, &[cert(&Key::active())]);
-    app.sso(
-        &account.id,
-        SsoChange {
-            enabled: Some(true),
-            ..SsoChange::default()
-        },
-    );
+    let ann = app
+        .write(|c| lifecycle::provision(c, &account.id, person("ann@acme.com"), true, &scim()))
+        .expect("ann")
+        .employee;
+    Sso { app, account, ann }
 }
 
 #[actix_web::test]
 async fn behind_https_the_session_cookie_is_secure() {
-    let (app, _) = https_app_with_ann().await;
+    let sso = https_app_with_ann().await;
     let spec = Spec::new("https://gatehouse.example.com/saml/acme", "ann@acme.com");
-    let response = app
-        .client
-        .post(format!("{}/saml/acme/acs", app.address))
-        .form(&[(
-            "SAMLResponse",
-            test_idp::encode(&test_idp::response(&spec, &Key::active())),
-        )])
-        .send()
-        .await
-        .expect("post");
+    let response = sso.post(&test_idp::response(&spec, &Key::active())).await;
     assert_eq!(response.status(), 303);
     let cookie = response.headers()["set-cookie"].to_str().expect("cookie");
     assert!(cookie.contains("; Secure"), "{cookie}");
@@ -850,7 +645,7 @@ async fn a_sign_in_without_the_session_cookie_still_replaces_the_browsers_earlie
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("client")
-        .post(format!("{}/saml/acme/acs", sso.app.address))
+        .post(sso.app.url("/saml/acme/acs"))
         .header("cookie", &browser)
         .form(&[(
             "SAMLResponse",
@@ -886,13 +681,14 @@ async fn a_sign_in_without_the_session_cookie_still_replaces_the_browsers_earlie
 /// SameSite=None; an unprefixed cookie (which a sibling subdomain could plant) is not ours.
 #[actix_web::test]
 async fn over_https_cookies_are_host_prefixed_and_planted_ones_are_ignored() {
-    let (app, _) = https_app_with_ann().await;
+    let sso = https_app_with_ann().await;
+    let app = &sso.app;
     let plain = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("client");
     let login = plain
-        .get(format!("{}/saml/acme/login", app.address))
+        .get(app.url("/saml/acme/login"))
         .send()
         .await
         .expect("login");
@@ -902,15 +698,9 @@ async fn over_https_cookies_are_host_prefixed_and_planted_ones_are_ignored() {
         assert!(signin.contains(attribute), "{attribute}: {signin}");
     }
     let spec = Spec::new("https://gatehouse.example.com/saml/acme", "ann@acme.com");
-    let acs = plain
-        .post(format!("{}/saml/acme/acs", app.address))
-        .form(&[(
-            "SAMLResponse",
-            test_idp::encode(&test_idp::response(&spec, &Key::active())),
-        )])
-        .send()
-        .await
-        .expect("post");
+    let acs = sso
+        .post_with(&plain, &test_idp::response(&spec, &Key::active()), None)
+        .await;
     assert_eq!(acs.status(), 303);
     let session = set_cookie(&acs, "gatehouse_session").expect("session");
     assert!(
@@ -947,11 +737,7 @@ async fn over_https_cookies_are_host_prefixed_and_planted_ones_are_ignored() {
         "unprefixed"
     );
 
-    let form = plain
-        .get(format!("{}/login", app.address))
-        .send()
-        .await
-        .expect("form");
+    let form = plain.get(app.url("/login")).send().await.expect("form");
     let csrf = set_cookie(&form, "gatehouse_csrf").expect("csrf cookie");
     assert!(csrf.starts_with("__Host-gatehouse_csrf=") && csrf.contains("SameSite=Strict"));
     let token = pair(&csrf).split_once('=').expect("=").1.to_owned();

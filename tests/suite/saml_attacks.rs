@@ -3,7 +3,7 @@
 
 use chrono::{Duration, Utc};
 
-use crate::saml::{Sso, sso_app};
+use crate::helpers::sso::{Sso, sso_app};
 use crate::test_idp::{
     self, Key, RSA_SHA1, SHA1, Signing, Spec, assertion_xml, response_xml, sign, signature_template,
 };
@@ -557,7 +557,7 @@ fn the_fuzz_seeds_pass_every_check_up_to_and_through_the_signature() {
     use gatehouse::saml::{acs, sp::SpUrls, verify::Trust};
     let trust = Trust {
         idp_entity_id: test_idp::entity_id(test_idp::TENANT),
-        valid: vec![crate::saml::cert(&Key::active()).der],
+        valid: vec![crate::helpers::sso::cert(&Key::active()).der],
         expired: Vec::new(),
         skew: Duration::seconds(180),
     };

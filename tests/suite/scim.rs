@@ -1,93 +1,12 @@
 //! SCIM against the real server as Entra's provisioning service drives it.
 
 use gatehouse::auth::scim_tokens;
-use gatehouse::directory::accounts::{self, Account};
+use gatehouse::directory::accounts::{self};
 use gatehouse::directory::{employees as people, lifecycle, provisioning_log};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, csv, person, spawn_app};
-
-const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
-const OURS: &str = "urn:ietf:params:scim:schemas:extension:gatehouse:2.0:User";
-const PATCH: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
-
-pub struct Scim {
-    pub app: TestApp,
-    pub account: Account,
-    pub token: String,
-}
-
-pub async fn scim_app() -> Scim {
-    let app = spawn_app().await;
-    let account = app
-        .write(|c| accounts::create(c, "acme", "Acme"))
-        .expect("account");
-    let token = app
-        .write(|c| scim_tokens::issue(c, &account.id))
-        .expect("token");
-    Scim {
-        app,
-        account,
-        token,
-    }
-}
-
-impl Scim {
-    pub async fn call(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
-        self.call_as(&self.token, method, path, body).await
-    }
-
-    pub async fn call_as(
-        &self,
-        token: &str,
-        method: &str,
-        path: &str,
-        body: Option<Value>,
-    ) -> (u16, Value) {
-        let url = format!("{}/scim/v2{path}", self.app.address);
-        let mut request = self
-            .app
-            .client
-            .request(method.parse().expect("method"), url)
-            .header("authorization", format!("Bearer {token}"));
-        if let Some(body) = body {
-            request = request
-                .header("content-type", "application/scim+json")
-                .body(body.to_string());
-        }
-        let response = request.send().await.expect("scim request");
-        let status = response.status().as_u16();
-        let text = response.text().await.expect("body");
-        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-    }
-}
-
-/// A user as Entra's provisioning service creates one.
-pub fn entra_user(user_name: &str, external_id: &str) -> Value {
-    json!({
-        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", ENTERPRISE],
-        "externalId": external_id,
-        "userName": user_name,
-        "active": true,
-        "displayName": "Ann Lee",
-        "emails": [{"primary": true, "type": "work", "value": user_name}],
-        "name": {"formatted": "Ann Lee", "familyName": "Lee", "givenName": "Ann"},
-        "title": "Buyer",
-        ENTERPRISE: {"department": "Sales", "employeeNumber": "E-17"},
-        OURS: {"dateOfEmployment": "2021-04-01T00:00:00Z", "payrollNumber": "P-17", "groupCompanyName": "Acme AB"}
-    })
-}
-
-fn ops(operations: Value) -> Value {
-    json!({"schemas": [PATCH], "Operations": operations})
-}
-
-fn filter_path(filter: &str) -> String {
-    format!(
-        "/Users?filter={}",
-        filter.replace(' ', "%20").replace('"', "%22")
-    )
-}
+use crate::helpers::scim::{ENTERPRISE, OURS, entra_user, filter_path, ops, scim_app};
+use crate::helpers::{csv, person};
 
 #[actix_web::test]
 async fn entras_documented_sequence_end_to_end() {
@@ -454,7 +373,7 @@ async fn bad_input_gets_scim_errors_naming_the_attribute_and_changes_nothing() {
     let malformed = s
         .app
         .client
-        .post(format!("{}/scim/v2/Users", s.app.address))
+        .post(s.app.url("/scim/v2/Users"))
         .header("authorization", format!("Bearer {}", s.token))
         .body("{not json")
         .send()

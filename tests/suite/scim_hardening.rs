@@ -1,36 +1,19 @@
 //! SCIM as Entra really sends it (issue 11, items 11 to 20 and the SCIM parts of 24), against
 //! the real server on both stores.
 
-use std::sync::Arc;
-
 use diesel::prelude::*;
-use gatehouse::auth::{scim_tokens, sessions};
+use gatehouse::auth::scim_tokens;
 use gatehouse::db::schema;
 use gatehouse::directory::accounts;
-use gatehouse::directory::approvers::{self, Roles};
+use gatehouse::directory::approvers::{self};
 use gatehouse::directory::employees::{self as people, Employee};
-use gatehouse::directory::history::{self, Actor, Source};
+use gatehouse::directory::history::{self};
 use gatehouse::directory::{csv_io, lifecycle, provisioning_log};
 use serde_json::{Value, json};
 
-use crate::helpers::{csv, form_token, person};
-use crate::scim::{Scim, entra_user, scim_app};
-
-const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
-const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
-const OURS: &str = "urn:ietf:params:scim:schemas:extension:gatehouse:2.0:User";
-const PATCH: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
-
-fn ops(operations: Value) -> Value {
-    json!({"schemas": [PATCH], "Operations": operations})
-}
-
-fn filter_path(filter: &str) -> String {
-    format!(
-        "/Users?filter={}",
-        filter.replace(' ', "%20").replace('"', "%22")
-    )
-}
+use crate::helpers::admin::{setup_admin, signed_in};
+use crate::helpers::scim::{ENTERPRISE, OURS, Scim, USER, entra_user, filter_path, ops, scim_app};
+use crate::helpers::{csv, person};
 
 impl Scim {
     async fn create(&self, user_name: &str, external_id: &str) -> Value {
@@ -52,29 +35,8 @@ impl Scim {
 
     /// A browser signed in as a setup admin of the account.
     fn admin_browser(&self) -> reqwest::Client {
-        let by = Actor::new(Source::Cli);
-        let admin = self
-            .app
-            .write(|c| {
-                let admin = lifecycle::create(c, &self.account.id, person("it@acme.com"), &by)?;
-                let roles = Roles {
-                    setup_admin: true,
-                    ..Roles::default()
-                };
-                approvers::set_roles(c, &self.account.id, &admin.id, roles, &by)
-            })
-            .expect("admin");
-        let secret = self
-            .app
-            .write(|c| sessions::create(c, &self.account.id, &admin.id))
-            .expect("session");
-        let jar = reqwest::cookie::Jar::default();
-        let url = self.app.address.parse::<reqwest::Url>().expect("url");
-        jar.add_cookie_str(&format!("gatehouse_session={secret}; Path=/"), &url);
-        crate::helpers::browser_builder(&self.app.public_url)
-            .cookie_provider(Arc::new(jar))
-            .build()
-            .expect("client")
+        let admin = setup_admin(&self.app, &self.account);
+        signed_in(&self.app, &self.account, &admin)
     }
 
     fn log(&self) -> Vec<provisioning_log::ProvisioningEntry> {
@@ -344,7 +306,7 @@ async fn display_name_is_what_entra_sends_and_composed_only_when_none_is() {
 
     // Shown on the admin pages.
     let browser = s.admin_browser();
-    let html = page(&browser, format!("{}/admin/employees/{id}", s.app.address)).await;
+    let html = page(&browser, s.app.url(&format!("/admin/employees/{id}"))).await;
     assert!(
         html.contains("A. M. Lee"),
         "the admin page shows the sent name"
@@ -394,7 +356,7 @@ async fn group_patches_answer_204_skip_deleted_members_and_survive_parallel_adds
     let response = s
         .app
         .client
-        .patch(format!("{}/scim/v2/Groups/{gid}", s.app.address))
+        .patch(s.app.url(&format!("/scim/v2/Groups/{gid}")))
         .bearer_auth(&s.token)
         .header("content-type", "application/scim+json")
         .body(add.to_string())
@@ -514,20 +476,15 @@ async fn the_employment_instant_round_trips_and_shows_as_a_day_in_the_accounts_z
 
     // UTC by default: the 31st. An admin sets the account's zone; the page then shows the 1st.
     let browser = s.admin_browser();
-    let employee_page = format!("{}/admin/employees/{id}", s.app.address);
+    let employee_page = s.app.url(&format!("/admin/employees/{id}"));
     let html = page(&browser, employee_page.clone()).await;
     assert!(html.contains(r#"value="2021-03-31""#), "UTC day");
     let set_zone = |zone: &'static str| {
-        let browser = browser.clone();
-        let address = s.app.address.clone();
+        let (app, browser) = (&s.app, &browser);
         async move {
-            let token = form_token(&browser, &address, "/admin/integration").await;
-            browser
-                .post(format!("{address}/admin/integration/time-zone"))
-                .form(&[("time_zone", zone), ("csrf", &token)])
-                .send()
+            let (page, action) = ("/admin/integration", "/admin/integration/time-zone");
+            app.submit_in(browser, page, action, &[("time_zone", zone)])
                 .await
-                .expect("post")
                 .status()
         }
     };
