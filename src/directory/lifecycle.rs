@@ -161,6 +161,7 @@ pub fn edit_by_admin(
 /// Moving to a tenant with another domain: every current person whose login name or email is
 /// at `from` gets the same address at `to`, as one recorded change each. Returns how many
 /// people changed. Any clash refuses the whole move (the caller's transaction rolls back).
+/// Audited in the account's trail as `domain_moved`.
 pub fn move_domain(
     conn: &mut DbConnection,
     account_id: &str,
@@ -202,6 +203,13 @@ pub fn move_domain(
         update_profile(conn, account_id, &person.id, profile, by)?;
         moved += 1;
     }
+    super::audit::record(
+        conn,
+        account_id,
+        by,
+        "domain_moved",
+        &format!("{moved} person(s) moved from @{from} to @{to}"),
+    )?;
     Ok(moved)
 }
 

@@ -251,6 +251,7 @@ async fn sso_switches_are_saved_and_audited_and_sso_needs_a_valid_certificate() 
                 "https://sts.windows.net/t/",
                 "https://login.microsoftonline.com/t/saml2",
                 &[cert],
+                &Actor::new(Source::System),
             )
         })
         .expect("trust");
@@ -326,6 +327,7 @@ async fn a_pasted_certificate_is_only_previewed_until_confirmed_then_rolls_over_
                 &c.account.id,
                 "https://sts.windows.net/t/",
                 "https://login.microsoftonline.com/t/saml2",
+                &Actor::new(Source::System),
             )
         })
         .expect("idp");
@@ -457,7 +459,15 @@ async fn a_certificate_ending_within_30_days_puts_a_banner_on_every_admin_page()
     let c = console().await;
     let far = certificates::parse(&certificate_ending_in(45)).expect("cert");
     c.app
-        .write(|conn| settings::add_certificate(conn, &c.account.id, &far, Role::Active))
+        .write(|conn| {
+            settings::add_certificate(
+                conn,
+                &c.account.id,
+                &far,
+                Role::Active,
+                &Actor::new(Source::System),
+            )
+        })
         .expect("add");
     let (_, overview) = c.get("/admin").await;
     assert!(
@@ -474,7 +484,15 @@ async fn a_certificate_ending_within_30_days_puts_a_banner_on_every_admin_page()
     );
     let soon = certificates::parse(&certificate_ending_in(20)).expect("cert");
     c.app
-        .write(|conn| settings::add_certificate(conn, &c.account.id, &soon, Role::Next))
+        .write(|conn| {
+            settings::add_certificate(
+                conn,
+                &c.account.id,
+                &soon,
+                Role::Next,
+                &Actor::new(Source::System),
+            )
+        })
         .expect("add");
     for page in [
         "/admin",
@@ -494,7 +512,7 @@ async fn a_new_scim_token_is_shown_once_and_ends_the_old_one() {
     let c = console().await;
     let first = c
         .app
-        .write(|conn| scim_tokens::issue(conn, &c.account.id))
+        .write(|conn| scim_tokens::issue(conn, &c.account.id, &Actor::new(Source::System)))
         .expect("token");
     let response = c
         .post("/admin/integration", "/admin/integration/scim-token", &[])
@@ -793,7 +811,7 @@ async fn logs_filter_by_outcome_and_person_and_show_the_hint() {
     let c = console().await;
     let token = c
         .app
-        .write(|conn| scim_tokens::issue(conn, &c.account.id))
+        .write(|conn| scim_tokens::issue(conn, &c.account.id, &Actor::new(Source::System)))
         .expect("token");
     let scim = |path: &str| {
         c.app

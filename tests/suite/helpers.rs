@@ -142,7 +142,8 @@ impl TestApp {
 
     /// Applies SSO switches to an account, as an admin would.
     pub fn sso(&self, account_id: &str, change: gatehouse::idp::settings::SsoChange) {
-        self.write(|c| gatehouse::idp::settings::change_sso(c, account_id, &change))
+        let by = Actor::new(Source::System);
+        self.write(|c| gatehouse::idp::settings::change_sso(c, account_id, &change, &by))
             .expect("SSO settings");
     }
 

@@ -6,6 +6,7 @@ use std::io::Read;
 use gatehouse::auth::journal;
 use gatehouse::directory::accounts::{self, Account};
 use gatehouse::directory::employees::{self as people, Employee};
+use gatehouse::directory::history::{Actor, Source};
 use gatehouse::directory::lifecycle;
 use gatehouse::idp::settings::{self, NameIdMode, SsoChange};
 use gatehouse::idp::{Certificate, certificates};
@@ -54,6 +55,7 @@ pub fn trust(app: &TestApp, account: &Account, certs: &[Certificate]) {
             &entity,
             "https://login.microsoftonline.com/t/saml2",
             certs,
+            &Actor::new(Source::System),
         )
     })
     .expect("trust");
@@ -485,6 +487,7 @@ async fn a_new_tenant_re_pins_on_first_sign_in() {
                 &entity,
                 "https://login.microsoftonline.com/n/saml2",
                 &[cert(&Key::next())],
+                &Actor::new(Source::System),
             )
         })
         .expect("move tenant");
@@ -657,6 +660,7 @@ async fn certificate_rollover_never_breaks_sign_in() {
                 &sso.account.id,
                 &cert(&Key::next()),
                 settings::Role::Next,
+                &Actor::new(Source::System),
             )
         })
         .expect("add next");
@@ -676,7 +680,7 @@ async fn certificate_rollover_never_breaks_sign_in() {
         );
     }
     sso.app
-        .write(|c| settings::promote(c, &sso.account.id, &next.id))
+        .write(|c| settings::promote(c, &sso.account.id, &next.id, &Actor::new(Source::System)))
         .expect("promote");
     let old = settings::certificates(&mut sso.app.db.conn().expect("conn"), &sso.account.id)
         .expect("certs")
@@ -685,7 +689,9 @@ async fn certificate_rollover_never_breaks_sign_in() {
         .expect("old cert");
     assert_eq!(old.role, "next");
     sso.app
-        .write(|c| settings::remove_certificate(c, &sso.account.id, &old.id))
+        .write(|c| {
+            settings::remove_certificate(c, &sso.account.id, &old.id, &Actor::new(Source::System))
+        })
         .expect("remove old");
     let with_new = sso
         .post_with(
@@ -706,9 +712,9 @@ async fn certificate_rollover_never_breaks_sign_in() {
     let entry = sso.last_journal();
     assert_eq!(entry.reason, "unknown_certificate");
     assert!(entry.hint.contains("renewed in Entra ID"), "{}", entry.hint);
-    let last = sso
-        .app
-        .write(|c| settings::remove_certificate(c, &sso.account.id, &next.id));
+    let last = sso.app.write(|c| {
+        settings::remove_certificate(c, &sso.account.id, &next.id, &Actor::new(Source::System))
+    });
     assert!(
         last.is_err(),
         "the last valid certificate cannot go while SSO is on"

@@ -2,6 +2,7 @@
 
 use gatehouse::auth::scim_tokens;
 use gatehouse::directory::accounts::{self, Account};
+use gatehouse::directory::history::{Actor, Source};
 use gatehouse::directory::{employees as people, lifecycle, provisioning_log};
 use serde_json::{Value, json};
 
@@ -23,7 +24,7 @@ pub async fn scim_app() -> Scim {
         .write(|c| accounts::create(c, "acme", "Acme"))
         .expect("account");
     let token = app
-        .write(|c| scim_tokens::issue(c, &account.id))
+        .write(|c| scim_tokens::issue(c, &account.id, &Actor::new(Source::System)))
         .expect("token");
     Scim {
         app,
@@ -305,7 +306,7 @@ async fn tokens_are_per_account_and_regenerating_retires_the_old_one() {
         .expect("other");
     let other_token = s
         .app
-        .write(|c| scim_tokens::issue(c, &other.id))
+        .write(|c| scim_tokens::issue(c, &other.id, &Actor::new(Source::System)))
         .expect("token");
     let (_, ann) = s
         .call("POST", "/Users", Some(entra_user("ann@acme.com", "a")))
@@ -343,7 +344,7 @@ async fn tokens_are_per_account_and_regenerating_retires_the_old_one() {
     }
     let fresh = s
         .app
-        .write(|c| scim_tokens::issue(c, &s.account.id))
+        .write(|c| scim_tokens::issue(c, &s.account.id, &Actor::new(Source::System)))
         .expect("regenerate");
     assert_eq!(s.call_as(&fresh, "GET", "/Users", None).await.0, 200);
     assert_eq!(
