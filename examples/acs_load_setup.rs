@@ -82,6 +82,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             &test_idp::entity_id(test_idp::TENANT),
             "https://login.microsoftonline.com/t/saml2",
             &[certificate],
+            &gatehouse::directory::history::Actor::new(gatehouse::directory::history::Source::Cli),
         )?;
         settings::change_sso(
             c,
@@ -90,6 +91,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 enabled: Some(true),
                 ..Default::default()
             },
+            &gatehouse::directory::history::Actor::new(gatehouse::directory::history::Source::Cli),
         )?;
         let ann =
             lifecycle::provision(c, &account.id, profile("ann@acme.com"), true, &by)?.employee;

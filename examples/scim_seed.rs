@@ -17,7 +17,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut conn = db.conn()?;
     let account = db::write(&mut conn, |c| accounts::create(c, "load", "Load test"))?;
     let token = db::write(&mut conn, |c| {
-        gatehouse::auth::scim_tokens::issue(c, &account.id)
+        gatehouse::auth::scim_tokens::issue(
+            c,
+            &account.id,
+            &gatehouse::directory::history::Actor::new(gatehouse::directory::history::Source::Cli),
+        )
     })?;
     let now = clock::now().format("%Y-%m-%d %H:%M:%S").to_string();
     const BATCH: usize = 1000;

@@ -9,6 +9,14 @@ use crate::db::DbError;
 use crate::directory::DirectoryError;
 use crate::directory::csv_io::CsvError;
 
+/// Exit status when the command's input is refused (an unknown slug, a bad file, a rule).
+pub const EXIT_INPUT: i32 = 1;
+/// Exit status of a wrong command line (clap's own convention).
+pub const EXIT_USAGE: i32 = 2;
+/// Exit status when the configuration or environment is wrong: a bad setting, an address that
+/// cannot be listened on, a store that cannot be opened or reached.
+pub const EXIT_CONFIG: i32 = 3;
+
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("configuration: {0}")]
@@ -25,6 +33,13 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// The address in `GATEHOUSE_BIND` cannot be listened on (not an address, in use, not ours).
+    #[error("GATEHOUSE_BIND: cannot listen on {address}: {source}")]
+    Bind {
+        address: String,
+        #[source]
+        source: std::io::Error,
+    },
     /// A command's input refused for a reason the message states.
     #[error("{0}")]
     Input(String),
@@ -38,13 +53,15 @@ impl Error {
         }
     }
 
-    /// 2: the installation is misconfigured or unreachable; 1: the command's input was refused.
+    /// `EXIT_INPUT` (1): the command's input was refused; `EXIT_CONFIG` (3): the installation
+    /// is misconfigured or its store unreachable. (`EXIT_USAGE`, 2, is clap's, for a wrong
+    /// command line.)
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Config(_) | Error::Db(_) => 2,
+            Error::Config(_) | Error::Db(_) | Error::Bind { .. } => EXIT_CONFIG,
             Error::Directory(DirectoryError::Db(_))
-            | Error::Csv(CsvError::Directory(DirectoryError::Db(_))) => 2,
-            Error::Io { .. } | Error::Input(_) | Error::Directory(_) | Error::Csv(_) => 1,
+            | Error::Csv(CsvError::Directory(DirectoryError::Db(_))) => EXIT_CONFIG,
+            Error::Io { .. } | Error::Input(_) | Error::Directory(_) | Error::Csv(_) => EXIT_INPUT,
         }
     }
 }

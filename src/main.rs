@@ -1,13 +1,14 @@
 use std::process::ExitCode;
 
-use clap::Parser;
 use gatehouse::cli::{self, Cli};
-use gatehouse::config::Settings;
 
 fn main() -> ExitCode {
-    let args = Cli::parse();
+    // A wrong command line exits here with clap's usage code (2).
+    let (args, matches) = Cli::parse_with_matches();
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
-    match Settings::from_env()
+    match args
+        .settings
+        .settings(&matches)
         .map_err(Into::into)
         .and_then(|s| cli::run(args.command, &s))
     {

@@ -23,11 +23,9 @@ impl Application {
     /// message when the store or the address cannot be had.
     pub fn build(settings: Settings) -> Result<Application, Error> {
         let db = Db::open(&settings.store, settings.db_pool_size)?;
-        let listener = TcpListener::bind(&settings.bind).map_err(|e| {
-            Error::io(
-                format!("GATEHOUSE_BIND: cannot listen on {}", settings.bind),
-                e,
-            )
+        let listener = TcpListener::bind(&settings.bind).map_err(|source| Error::Bind {
+            address: settings.bind.clone(),
+            source,
         })?;
         let port = listener
             .local_addr()

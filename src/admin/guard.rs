@@ -15,7 +15,6 @@ use crate::auth::{csrf, session_cookie, sessions};
 use crate::config::Settings;
 use crate::db::{self, Db};
 use crate::directory::accounts::{self, Account};
-use crate::directory::audit::AdminRef;
 use crate::directory::employees::{self, Employee};
 use crate::directory::history::Actor;
 use crate::directory::{DirectoryError, clock};
@@ -35,12 +34,9 @@ pub struct Admin {
 }
 
 impl Admin {
+    /// This admin as the person history and the account's audit trail name them.
     pub fn actor(&self) -> Actor {
-        Actor::admin(&self.person.id)
-    }
-
-    pub fn audit_ref(&self) -> (String, String) {
-        (self.person.id.clone(), self.person.display_name())
+        Actor::admin(&self.person.id).named(self.person.display_name())
     }
 
     /// The banner every admin page shows when a trusted certificate ends within 30 days.
@@ -65,14 +61,6 @@ impl Admin {
                     c.not_after.format("%Y-%m-%d")
                 ),
             })
-    }
-}
-
-/// Turns an admin id and name into the audit trail's reference.
-pub fn audit_by(by: &(String, String)) -> AdminRef<'_> {
-    AdminRef {
-        id: &by.0,
-        name: &by.1,
     }
 }
 

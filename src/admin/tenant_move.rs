@@ -8,11 +8,11 @@ use serde::Deserialize;
 use tera::Context;
 
 use super::form::Posted;
-use super::guard::{Admin, audit_by};
+use super::guard::Admin;
 use super::view::{self, Flash};
 use crate::auth::scim_tokens;
 use crate::db::{self, Db};
-use crate::directory::{DirectoryError, audit, lifecycle};
+use crate::directory::lifecycle;
 use crate::error::HttpError;
 use crate::web::see_other;
 
@@ -73,30 +73,10 @@ pub async fn domains(
     let form = form.0;
     let account_id = admin.account.id.clone();
     let by = admin.actor();
-    let audit_ref = admin.audit_ref();
     let result = db
         .run(move |conn| {
             db::write(conn, |c| {
-                let moved = lifecycle::move_domain(
-                    c,
-                    &account_id,
-                    &form.from_domain,
-                    &form.to_domain,
-                    &by,
-                )?;
-                let detail = format!(
-                    "{moved} person(s) moved from @{} to @{}",
-                    form.from_domain.trim().trim_start_matches('@'),
-                    form.to_domain.trim().trim_start_matches('@')
-                );
-                audit::record(
-                    c,
-                    &account_id,
-                    &audit_by(&audit_ref),
-                    "domain_moved",
-                    &detail,
-                )?;
-                Ok::<_, DirectoryError>(moved)
+                lifecycle::move_domain(c, &account_id, &form.from_domain, &form.to_domain, &by)
             })
         })
         .await;

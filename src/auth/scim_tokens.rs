@@ -9,7 +9,8 @@ use diesel::prelude::*;
 use super::tokens;
 use crate::db::DbConnection;
 use crate::db::schema::scim_tokens;
-use crate::directory::{Result, clock};
+use crate::directory::history::Actor;
+use crate::directory::{Result, audit, clock};
 
 const PREFIX: &str = "ghs_";
 
@@ -18,9 +19,9 @@ const PREFIX: &str = "ghs_";
 pub const GRACE: Duration = Duration::hours(1);
 
 /// Makes a new token for the account. The previous one keeps working for `GRACE` or until the
-/// new one is first used, whichever comes first.
-pub fn issue(conn: &mut DbConnection, account_id: &str) -> Result<String> {
-    issue_with_grace(conn, account_id, GRACE)
+/// new one is first used, whichever comes first. Audited as `scim_token_issued`.
+pub fn issue(conn: &mut DbConnection, account_id: &str, by: &Actor) -> Result<String> {
+    issue_with_grace(conn, account_id, GRACE, by)
 }
 
 /// `issue` with another grace period (zero: the previous token stops at once).
@@ -28,6 +29,7 @@ pub fn issue_with_grace(
     conn: &mut DbConnection,
     account_id: &str,
     grace: Duration,
+    by: &Actor,
 ) -> Result<String> {
     let secret = tokens::new_secret()?;
     let account = uuid::Uuid::parse_str(account_id).map_err(|_| {
@@ -39,6 +41,13 @@ pub fn issue_with_grace(
         .select(scim_tokens::token_hash)
         .first(conn)
         .optional()?;
+    let detail = match (&current, grace > Duration::zero()) {
+        (None, _) => "first token",
+        (Some(_), true) => {
+            "new token; the previous one works for an hour or until the new one is used"
+        }
+        (Some(_), false) => "new token; the previous one stopped working",
+    };
     // Only the token in use now gets a grace period: one older than that ends here.
     let (previous_hash, previous_until) = match current {
         Some(hash) if grace > Duration::zero() => (Some(hash), Some(now + grace)),
@@ -54,6 +63,7 @@ pub fn issue_with_grace(
             scim_tokens::previous_until.eq(previous_until),
         ))
         .execute(conn)?;
+    audit::record(conn, account_id, by, "scim_token_issued", detail)?;
     Ok(format!("{PREFIX}{}_{secret}", account.simple()))
 }
 
@@ -69,8 +79,15 @@ pub fn previous_until(conn: &mut DbConnection, account_id: &str) -> Result<Optio
 }
 
 /// Ends provisioning for the account until a new token is issued (e.g. while moving tenant).
-pub fn revoke(conn: &mut DbConnection, account_id: &str) -> Result<bool> {
-    Ok(diesel::delete(scim_tokens::table.find(account_id)).execute(conn)? > 0)
+/// Audited as `scim_token_revoked`. Says whether there was a token.
+pub fn revoke(conn: &mut DbConnection, account_id: &str, by: &Actor) -> Result<bool> {
+    let had = diesel::delete(scim_tokens::table.find(account_id)).execute(conn)? > 0;
+    let detail = match had {
+        true => "provisioning stopped",
+        false => "there was no token",
+    };
+    audit::record(conn, account_id, by, "scim_token_revoked", detail)?;
+    Ok(had)
 }
 
 /// When the account's current token was issued, if it has one.

@@ -4,15 +4,14 @@ use crate::config::Settings;
 use crate::db::{self, Db};
 use crate::directory::approvers::{self, Roles};
 use crate::directory::employees::{self, Profile};
-use crate::directory::history::{Actor, Source};
-use crate::directory::{accounts, lifecycle};
+use crate::directory::lifecycle;
 use crate::error::Error;
 
 pub fn create(db: &Db, settings: &Settings, slug: &str, email: &str) -> Result<(), Error> {
     let mut conn = db.conn()?;
-    let by = Actor::new(Source::Cli);
+    let by = super::actor();
+    let account = super::account(&mut conn, slug)?;
     let (person, secret) = db::write(&mut conn, |c| -> crate::directory::Result<_> {
-        let account = accounts::by_slug(c, slug)?;
         let existing = match employees::find_by_email(c, &account.id, email)? {
             Some(person) => Some(person),
             None => employees::find_by_user_name(c, &account.id, email)?,

@@ -3,7 +3,6 @@ use std::io::{BufReader, BufWriter, Read, Write};
 
 use super::EmployeeCommand;
 use crate::db::{self, Db};
-use crate::directory::accounts;
 use crate::directory::csv_io::{self, CsvError};
 use crate::directory::history::{Actor, Source};
 use crate::error::Error;
@@ -12,7 +11,7 @@ pub fn run(command: EmployeeCommand, db: &Db) -> Result<(), Error> {
     let mut conn = db.conn()?;
     match command {
         EmployeeCommand::Import { slug, file } => {
-            let account = accounts::by_slug(&mut conn, &slug)?;
+            let account = super::account(&mut conn, &slug)?;
             let input: Box<dyn Read> = match file.to_str() {
                 Some("-") => Box::new(std::io::stdin().lock()),
                 _ => Box::new(BufReader::new(File::open(&file).map_err(|e| {
@@ -31,7 +30,7 @@ pub fn run(command: EmployeeCommand, db: &Db) -> Result<(), Error> {
             );
         }
         EmployeeCommand::Export { slug, output } => {
-            let account = accounts::by_slug(&mut conn, &slug)?;
+            let account = super::account(&mut conn, &slug)?;
             let count = match output {
                 Some(path) => {
                     let file = File::create(&path)

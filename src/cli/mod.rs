@@ -1,9 +1,12 @@
 //! The `gatehouse` command line (GUIDE section 7): messages on stderr, results alone on stdout,
-//! a non-zero exit with a clear message on bad input.
+//! a non-zero exit with a clear message on bad input. The CLI is one more channel: every change
+//! goes through the same `directory`, `idp` and `auth` functions as the admin pages (and is
+//! audited by them, the actor being the command line).
 
 mod account;
 mod admin;
 mod employee;
+mod settings;
 mod transfer;
 
 use std::path::PathBuf;
@@ -11,24 +14,91 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 use crate::config::Settings;
-use crate::db::Db;
+use crate::db::{Db, DbConnection};
+use crate::directory::DirectoryError;
+use crate::directory::accounts::{self, Account};
+use crate::directory::expiry::Purged;
+use crate::directory::history::{Actor, Source};
 use crate::error::Error;
 use crate::startup::Application;
+
+pub use settings::SettingsArgs;
+
+/// The exit codes (`error::EXIT_*`) and where settings come from, for `--help`.
+macro_rules! exit_status {
+    () => {
+        "\
+Exit status:
+  0  done
+  1  the command's input was refused (an unknown slug or id, a bad file, a rule such as
+     \"the last valid certificate cannot go while SSO is on\"); the message says why
+  2  the command line itself is wrong (unknown command or option, missing argument)
+  3  configuration or environment: a bad setting, the address in GATEHOUSE_BIND cannot be
+     listened on (invalid, or the port is in use), the store cannot be opened or reached
+
+Every setting may instead be read from a file named by NAME_FILE (e.g.
+GATEHOUSE_DATABASE_URL_FILE), which is how secrets stay out of the environment; an option given
+on the command line wins over both."
+    };
+}
+
+const EXIT_STATUS: &str = exit_status!();
+
+const SERVE_HELP: &str = concat!(
+    "Settings (GATEHOUSE_BIND, GATEHOUSE_PUBLIC_URL, GATEHOUSE_DATABASE_URL, ...) are listed, \
+     with their environment variables, by `gatehouse --help`.\n\n",
+    exit_status!()
+);
 
 #[derive(Debug, Parser)]
 #[command(
     name = "gatehouse",
     version,
-    about = "Entra ID sign-in and provisioning for an employee directory"
+    about = "Entra ID sign-in and provisioning for an employee directory",
+    after_help = EXIT_STATUS
 )]
 pub struct Cli {
+    #[command(flatten)]
+    pub settings: SettingsArgs,
     #[command(subcommand)]
     pub command: Command,
+}
+
+impl Cli {
+    /// Parses the command line (exiting with clap's usage code 2 on a mistake) and keeps what
+    /// was given there, so settings can tell an option from an environment variable.
+    pub fn parse_with_matches() -> (Cli, clap::ArgMatches) {
+        use clap::{CommandFactory, FromArgMatches};
+        let matches = Cli::command().get_matches();
+        let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+        (cli, matches)
+    }
+}
+
+/// Who the account's audit trail names for a change made here.
+pub fn actor() -> Actor {
+    Actor::new(Source::Cli)
+}
+
+/// The account with this slug, or an error naming the slug.
+fn account(conn: &mut DbConnection, slug: &str) -> Result<Account, Error> {
+    accounts::by_slug(conn, slug)
+        .map_err(|error| not_found(error, || format!("no account with the slug {slug:?}")))
+}
+
+/// A "not found" that says what was looked for (`no account with the slug "acme"`) instead of
+/// the directory's bare "account not found"; any other error as it is.
+fn not_found(error: DirectoryError, looked_for: impl FnOnce() -> String) -> Error {
+    match error {
+        DirectoryError::NotFound { .. } => Error::Input(looked_for()),
+        other => other.into(),
+    }
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the HTTP service (migrates the store first).
+    #[command(after_help = SERVE_HELP)]
     Serve,
     /// Create or update the store's schema, then exit.
     Migrate,
@@ -102,6 +172,13 @@ pub enum AccountCommand {
     /// Make a new SCIM bearer token for Entra's provisioning; prints it once. The old one stops
     /// working.
     ScimToken { slug: String },
+    /// List the account's trusted signing certificates, one line each:
+    /// id, role (active/next), SHA-1 thumbprint, subject, not after (UTC), and "expired" or
+    /// "expires in N days", separated by tabs.
+    Certificates { slug: String },
+    /// Add, promote or remove one trusted signing certificate (same rules as the admin page).
+    #[command(subcommand)]
+    Certificate(CertificateCommand),
     /// Turn SSO on or off and set how NameIDs are matched.
     Sso {
         slug: String,
@@ -116,6 +193,27 @@ pub enum AccountCommand {
         #[arg(long)]
         clock_skew: Option<i32>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CertificateCommand {
+    /// Trust the certificate in FILE (PEM, bare Base64 or DER; expired ones are refused),
+    /// as "next" beside the active one (ahead of a rollover in Entra) or as the active one
+    /// (the former active one stays trusted as next). Prints the new certificate's id.
+    Add {
+        slug: String,
+        file: PathBuf,
+        /// Trust it beside the active one, ready for Entra's rollover.
+        #[arg(long, conflicts_with = "active", required_unless_present = "active")]
+        next: bool,
+        /// Make it the active one now.
+        #[arg(long)]
+        active: bool,
+    },
+    /// Make a trusted certificate the active one; the former active one stays trusted as next.
+    Promote { slug: String, cert_id: String },
+    /// Stop trusting a certificate. While SSO is on, the last valid one cannot go.
+    Remove { slug: String, cert_id: String },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -176,10 +274,25 @@ pub fn run(command: Command, settings: &Settings) -> Result<(), Error> {
             let purged = crate::db::write(&mut conn, |c| {
                 crate::directory::expiry::housekeeping(c, retention)
             })?;
-            eprintln!("purged {} row(s): {purged:?}", purged.total());
+            eprintln!("{}", purged_sentence(&purged));
             Ok(())
         }
     }
+}
+
+/// What housekeeping purged, one count per kind.
+fn purged_sentence(purged: &Purged) -> String {
+    format!(
+        "purged {} expired pending sign-ins, {} replay entries, {} sessions, {} password links, \
+         {} failure counters, {} provisioning log lines and {} login journal rows",
+        purged.saml_requests,
+        purged.replay_entries,
+        purged.sessions,
+        purged.password_links,
+        purged.failure_counters,
+        purged.log_lines,
+        purged.journal_rows
+    )
 }
 
 fn open(settings: &Settings) -> Result<Db, Error> {

@@ -32,7 +32,13 @@ impl Account {
 }
 
 /// Sets the zone dates are shown in; the name must be an IANA zone. Returns the zone stored.
-pub fn set_time_zone(conn: &mut DbConnection, id: &str, name: &str) -> Result<String> {
+/// Audited as `time_zone_set`.
+pub fn set_time_zone(
+    conn: &mut DbConnection,
+    id: &str,
+    name: &str,
+    by: &super::history::Actor,
+) -> Result<String> {
     let zone = super::zones::parse(name)?.name().to_owned();
     diesel::update(accounts::table.find(id))
         .set((
@@ -40,6 +46,13 @@ pub fn set_time_zone(conn: &mut DbConnection, id: &str, name: &str) -> Result<St
             accounts::updated_at.eq(clock::now()),
         ))
         .execute(conn)?;
+    super::audit::record(
+        conn,
+        id,
+        by,
+        "time_zone_set",
+        &format!("dates shown in {zone}"),
+    )?;
     Ok(zone)
 }
 

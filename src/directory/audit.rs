@@ -1,25 +1,25 @@
 //! The account's own history: who changed its sign-in settings, certificates and tokens, when,
 //! and to what. Changes to people go to their `history` instead. Never a secret.
+//!
+//! The functions that make each change (`idp::settings`, `auth::scim_tokens`, the time zone, the
+//! domain move) write their entry themselves, in the caller's transaction, so a change is
+//! audited whichever channel (admin page, command line) made it.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 
+use super::history::Actor;
 use super::{Result, clock};
 use crate::db::DbConnection;
 use crate::db::schema::account_audit as a;
 
-/// The admin who acted, as the trail shows them (the name is kept in case the person goes).
-#[derive(Debug, Clone)]
-pub struct AdminRef<'a> {
-    pub id: &'a str,
-    pub name: &'a str,
-}
-
+/// Appends an entry: `by` is the admin who acted (their id, and their name kept in case the
+/// person goes) or the channel (e.g. "command line").
 pub fn record(
     conn: &mut DbConnection,
     account_id: &str,
-    by: &AdminRef,
+    by: &Actor,
     action: &str,
     detail: &str,
 ) -> Result<()> {
@@ -28,8 +28,8 @@ pub fn record(
             a::id.eq(uuid::Uuid::now_v7().to_string()),
             a::account_id.eq(account_id),
             a::at.eq(clock::now()),
-            a::actor_id.eq(Some(by.id)),
-            a::actor_name.eq(by.name),
+            a::actor_id.eq(by.who.as_deref()),
+            a::actor_name.eq(by.display_name()),
             a::action.eq(action),
             a::detail.eq(detail.chars().take(1000).collect::<String>()),
         ))

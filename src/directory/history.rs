@@ -31,25 +31,58 @@ impl Source {
             Source::System => "system",
         }
     }
+
+    /// How the account's audit trail names a change through this channel when no person is
+    /// named.
+    pub fn label(self) -> &'static str {
+        match self {
+            Source::Scim => "Entra provisioning",
+            Source::Sso => "single sign-on",
+            Source::Admin => "an admin",
+            Source::Csv => "CSV import",
+            Source::Cli => "command line",
+            Source::System => "Gatehouse",
+        }
+    }
 }
 
-/// Who made a change: the channel, and for admins which person.
+/// Who made a change: the channel, and for admins which person (their id, and the name the
+/// account's audit trail keeps in case the person goes).
 #[derive(Debug, Clone)]
 pub struct Actor {
     pub source: Source,
     pub who: Option<String>,
+    pub name: Option<String>,
 }
 
 impl Actor {
     pub fn new(source: Source) -> Actor {
-        Actor { source, who: None }
+        Actor {
+            source,
+            who: None,
+            name: None,
+        }
     }
 
     pub fn admin(admin_id: &str) -> Actor {
         Actor {
             source: Source::Admin,
             who: Some(admin_id.to_owned()),
+            name: None,
         }
+    }
+
+    /// The same actor, shown in the audit trail as `name`.
+    pub fn named(self, name: impl Into<String>) -> Actor {
+        Actor {
+            name: Some(name.into()),
+            ..self
+        }
+    }
+
+    /// How the audit trail shows this actor: the person's name, or the channel.
+    pub fn display_name(&self) -> &str {
+        self.name.as_deref().unwrap_or(self.source.label())
     }
 }
 

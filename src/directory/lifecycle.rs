@@ -179,6 +179,7 @@ pub fn edit_by_admin(
 }
 
 /// people changed. Any clash refuses the whole move (the caller's transaction rolls back).
+/// Audited in the account's trail as `domain_moved`.
 pub fn move_domain(
     conn: &mut DbConnection,
     account_id: &str,
@@ -220,6 +221,13 @@ pub fn move_domain(
         update_profile(conn, account_id, &person.id, profile, by)?;
         moved += 1;
     }
+    super::audit::record(
+        conn,
+        account_id,
+        by,
+        "domain_moved",
+        &format!("{moved} person(s) moved from @{from} to @{to}"),
+    )?;
     Ok(moved)
 }
 

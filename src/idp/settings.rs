@@ -1,13 +1,16 @@
-//! The account's IdP settings and trusted certificates, as stored.
+//! The account's IdP settings and trusted certificates, as stored. Every change here writes its
+//! entry in the account's audit trail (`directory::audit`), naming the actor passed in.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::certificates::Certificate;
+use super::metadata::FederationMetadata;
 use crate::db::DbConnection;
 use crate::db::schema::{accounts, idp_certificates as certs};
 use crate::directory::accounts::{self as directory_accounts, Account};
-use crate::directory::{DirectoryError, Refusal, Result, clock};
+use crate::directory::history::Actor;
+use crate::directory::{DirectoryError, Refusal, Result, audit, clock};
 
 /// How the NameID Entra sends is matched against the directory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,8 +110,39 @@ pub fn all_certificates(conn: &mut DbConnection) -> Result<Vec<(String, TrustedC
         .load(conn)?)
 }
 
-/// Adds a certificate to the trusted set. The same certificate twice is a conflict.
+/// Adds a certificate to the trusted set, as "next" beside the active one or as the active one
+/// (the former active one then stays trusted as "next", as with `promote`). The same
+/// certificate twice is a conflict. Audited as `certificate_added`.
 pub fn add_certificate(
+    conn: &mut DbConnection,
+    account_id: &str,
+    certificate: &Certificate,
+    role: Role,
+    by: &Actor,
+) -> Result<TrustedCertificate> {
+    directory_accounts::by_id(conn, account_id)?;
+    let added = insert_certificate(conn, account_id, certificate, Role::Next)?;
+    if role == Role::Active {
+        make_active(conn, account_id, &added.id)?;
+    }
+    audit::record(
+        conn,
+        account_id,
+        by,
+        "certificate_added",
+        &format!(
+            "{} ({}, thumbprint {}, valid until {})",
+            role.as_str(),
+            certificate.subject,
+            certificate.sha1_thumbprint,
+            certificate.not_after.format("%Y-%m-%d")
+        ),
+    )?;
+    find(conn, account_id, &added.id)
+}
+
+/// Stores a certificate with a role, touching no other (no audit entry: the callers write it).
+fn insert_certificate(
     conn: &mut DbConnection,
     account_id: &str,
     certificate: &Certificate,
@@ -140,16 +174,30 @@ pub fn add_certificate(
             certs::created_at.eq(clock::now()),
         ))
         .execute(conn)?;
-    Ok(certs::table
-        .find(&id)
-        .select(TrustedCertificate::as_select())
-        .first(conn)?)
+    find(conn, account_id, &id)
 }
 
 /// Makes a certificate the active one; the former active one stays trusted as "next" until an
 /// admin removes it, so responses signed by either keep working during the switch in Entra.
-pub fn promote(conn: &mut DbConnection, account_id: &str, certificate_id: &str) -> Result<()> {
-    find(conn, account_id, certificate_id)?;
+/// Audited as `certificate_promoted`.
+pub fn promote(
+    conn: &mut DbConnection,
+    account_id: &str,
+    certificate_id: &str,
+    by: &Actor,
+) -> Result<()> {
+    let certificate = find(conn, account_id, certificate_id)?;
+    make_active(conn, account_id, certificate_id)?;
+    audit::record(
+        conn,
+        account_id,
+        by,
+        "certificate_promoted",
+        &described(&certificate),
+    )
+}
+
+fn make_active(conn: &mut DbConnection, account_id: &str, certificate_id: &str) -> Result<()> {
     diesel::update(certs::table.filter(certs::account_id.eq(account_id)))
         .set(certs::role.eq(Role::Next.as_str()))
         .execute(conn)?;
@@ -160,12 +208,14 @@ pub fn promote(conn: &mut DbConnection, account_id: &str, certificate_id: &str) 
 }
 
 /// Stops trusting a certificate. While SSO is on, the last currently valid one cannot go.
+/// Audited as `certificate_removed`.
 pub fn remove_certificate(
     conn: &mut DbConnection,
     account_id: &str,
     certificate_id: &str,
+    by: &Actor,
 ) -> Result<()> {
-    find(conn, account_id, certificate_id)?;
+    let certificate = find(conn, account_id, certificate_id)?;
     let account = directory_accounts::by_id(conn, account_id)?;
     let now = clock::now();
     let others_valid = certificates(conn, account_id)?
@@ -175,7 +225,18 @@ pub fn remove_certificate(
         return Err(Refusal::LastValidCertificate.into());
     }
     diesel::delete(certs::table.find(certificate_id)).execute(conn)?;
-    Ok(())
+    audit::record(
+        conn,
+        account_id,
+        by,
+        "certificate_removed",
+        &described(&certificate),
+    )
+}
+
+/// How the audit trail names a trusted certificate.
+fn described(c: &TrustedCertificate) -> String {
+    format!("{} (thumbprint {})", c.subject, c.sha1_thumbprint)
 }
 
 fn find(
@@ -194,9 +255,67 @@ fn find(
         })
 }
 
+/// Points the account at an IdP described by Entra's federation metadata (entity id, sign-on
+/// URL, every signing certificate), as `replace_trust` does. Audited as `metadata_imported`.
+pub fn import_metadata(
+    conn: &mut DbConnection,
+    account_id: &str,
+    metadata: &FederationMetadata,
+    by: &Actor,
+) -> Result<Account> {
+    let account = trust(
+        conn,
+        account_id,
+        &metadata.entity_id,
+        &metadata.sso_url,
+        &metadata.certificates,
+    )?;
+    audit::record(
+        conn,
+        account_id,
+        by,
+        "metadata_imported",
+        &trust_detail(&account, &metadata.certificates),
+    )?;
+    Ok(account)
+}
+
 /// Points the account at an IdP: entity id, sign-on URL and the whole trusted set (the first
-/// certificate active, the others next), replacing what was there.
+/// certificate active, the others next), replacing what was there. Audited as `trust_replaced`.
 pub fn replace_trust(
+    conn: &mut DbConnection,
+    account_id: &str,
+    entity_id: &str,
+    sso_url: &str,
+    certificates: &[Certificate],
+    by: &Actor,
+) -> Result<Account> {
+    let account = trust(conn, account_id, entity_id, sso_url, certificates)?;
+    audit::record(
+        conn,
+        account_id,
+        by,
+        "trust_replaced",
+        &trust_detail(&account, certificates),
+    )?;
+    Ok(account)
+}
+
+fn trust_detail(account: &Account, certificates: &[Certificate]) -> String {
+    let thumbprints: Vec<&str> = certificates
+        .iter()
+        .map(|c| c.sha1_thumbprint.as_str())
+        .collect();
+    format!(
+        "entity id {}, sign-on URL {}, certificates {}",
+        account.idp_entity_id.as_deref().unwrap_or_default(),
+        account.idp_sso_url.as_deref().unwrap_or_default(),
+        thumbprints.join(", ")
+    )
+}
+
+/// The rule behind `replace_trust` and `import_metadata`, without the audit entry.
+fn trust(
     conn: &mut DbConnection,
     account_id: &str,
     entity_id: &str,
@@ -214,17 +333,40 @@ pub fn replace_trust(
     if account.sso_enabled && !certificates.iter().any(|c| c.is_valid_at(now)) {
         return Err(Refusal::NoValidCertificateGiven.into());
     }
-    set_idp(conn, account_id, entity_id, sso_url)?;
+    write_idp(conn, account_id, entity_id, sso_url)?;
     diesel::delete(certs::table.filter(certs::account_id.eq(account_id))).execute(conn)?;
     for (i, certificate) in certificates.iter().enumerate() {
         let role = if i == 0 { Role::Active } else { Role::Next };
-        add_certificate(conn, account_id, certificate, role)?;
+        insert_certificate(conn, account_id, certificate, role)?;
     }
     directory_accounts::by_id(conn, account_id)
 }
 
-/// Sets the IdP's entity id and sign-on URL, keeping the trusted certificates.
+/// Sets the IdP's entity id and sign-on URL, keeping the trusted certificates. Audited as
+/// `idp_set`.
 pub fn set_idp(
+    conn: &mut DbConnection,
+    account_id: &str,
+    entity_id: &str,
+    sso_url: &str,
+    by: &Actor,
+) -> Result<Account> {
+    let after = write_idp(conn, account_id, entity_id, sso_url)?;
+    audit::record(
+        conn,
+        account_id,
+        by,
+        "idp_set",
+        &format!(
+            "entity id {}, sign-on URL {}",
+            after.idp_entity_id.as_deref().unwrap_or_default(),
+            after.idp_sso_url.as_deref().unwrap_or_default()
+        ),
+    )?;
+    Ok(after)
+}
+
+fn write_idp(
     conn: &mut DbConnection,
     account_id: &str,
     entity_id: &str,
@@ -290,11 +432,13 @@ pub struct SsoChange {
 }
 
 /// Applies SSO switches. SSO goes on only with an IdP entity id, a sign-on URL and at least one
-/// certificate valid now: without one, no response could be verified.
+/// certificate valid now: without one, no response could be verified. Audited as
+/// `sso_settings` (with the clock skew when the change sets it).
 pub fn change_sso(
     conn: &mut DbConnection,
     account_id: &str,
     change: &SsoChange,
+    by: &Actor,
 ) -> Result<Account> {
     let account = directory_accounts::by_id(conn, account_id)?;
     if change.enabled == Some(true) {
@@ -328,7 +472,22 @@ pub fn change_sso(
             accounts::updated_at.eq(clock::now()),
         ))
         .execute(conn)?;
-    directory_accounts::by_id(conn, account_id)
+    let after = directory_accounts::by_id(conn, account_id)?;
+    let mut detail = format!(
+        "SSO {}, NameID matched as {}, IdP-initiated sign-in {}",
+        if after.sso_enabled { "on" } else { "off" },
+        after.nameid_mode,
+        if after.idp_initiated {
+            "allowed"
+        } else {
+            "refused"
+        }
+    );
+    if change.clock_skew_secs.is_some() {
+        detail.push_str(&format!(", clock skew {} s", after.clock_skew_secs));
+    }
+    audit::record(conn, account_id, by, "sso_settings", &detail)?;
+    Ok(after)
 }
 
 #[cfg(test)]

@@ -150,6 +150,7 @@ async fn sso_switches_are_saved_and_audited_and_sso_needs_a_valid_certificate() 
                 "https://sts.windows.net/t/",
                 "https://login.microsoftonline.com/t/saml2",
                 &[cert],
+                &crate::helpers::system(),
             )
         })
         .expect("trust");
@@ -225,6 +226,7 @@ async fn a_pasted_certificate_is_only_previewed_until_confirmed_then_rolls_over_
                 &c.account.id,
                 "https://sts.windows.net/t/",
                 "https://login.microsoftonline.com/t/saml2",
+                &crate::helpers::system(),
             )
         })
         .expect("idp");
@@ -356,7 +358,15 @@ async fn a_certificate_ending_within_30_days_puts_a_banner_on_every_admin_page()
     let c = console().await;
     let far = certificates::parse(&certificate_ending_in(45)).expect("cert");
     c.app
-        .write(|conn| settings::add_certificate(conn, &c.account.id, &far, Role::Active))
+        .write(|conn| {
+            settings::add_certificate(
+                conn,
+                &c.account.id,
+                &far,
+                Role::Active,
+                &crate::helpers::system(),
+            )
+        })
         .expect("add");
     let (_, overview) = c.get("/admin").await;
     assert!(
@@ -373,7 +383,15 @@ async fn a_certificate_ending_within_30_days_puts_a_banner_on_every_admin_page()
     );
     let soon = certificates::parse(&certificate_ending_in(20)).expect("cert");
     c.app
-        .write(|conn| settings::add_certificate(conn, &c.account.id, &soon, Role::Next))
+        .write(|conn| {
+            settings::add_certificate(
+                conn,
+                &c.account.id,
+                &soon,
+                Role::Next,
+                &crate::helpers::system(),
+            )
+        })
         .expect("add");
     for page in [
         "/admin",
@@ -393,7 +411,7 @@ async fn a_new_scim_token_is_shown_once_and_ends_the_old_one() {
     let c = console().await;
     let first = c
         .app
-        .write(|conn| scim_tokens::issue(conn, &c.account.id))
+        .write(|conn| scim_tokens::issue(conn, &c.account.id, &crate::helpers::system()))
         .expect("token");
     let response = c
         .post("/admin/integration", "/admin/integration/scim-token", &[])
@@ -685,7 +703,7 @@ async fn logs_filter_by_outcome_and_person_and_show_the_hint() {
     let c = console().await;
     let token = c
         .app
-        .write(|conn| scim_tokens::issue(conn, &c.account.id))
+        .write(|conn| scim_tokens::issue(conn, &c.account.id, &crate::helpers::system()))
         .expect("token");
     let scim = |path: String| {
         let (app, token) = (&c.app, token.as_str());

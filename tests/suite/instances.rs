@@ -44,12 +44,13 @@ fn tenant(db: &Db) -> Tenant {
             &test_idp::entity_id(test_idp::TENANT),
             "https://login.microsoftonline.com/t/saml2",
             &[cert],
+            &crate::helpers::system(),
         )?;
         let on = SsoChange {
             enabled: Some(true),
             ..SsoChange::default()
         };
-        settings::change_sso(c, &account.id, &on)?;
+        settings::change_sso(c, &account.id, &on, &crate::helpers::system())?;
         lifecycle::provision(
             c,
             &account.id,
@@ -58,7 +59,7 @@ fn tenant(db: &Db) -> Tenant {
             &Actor::new(Source::Scim),
         )?;
         Ok(Tenant {
-            scim_token: scim_tokens::issue(c, &account.id)?,
+            scim_token: scim_tokens::issue(c, &account.id, &crate::helpers::system())?,
             account_id: account.id,
         })
     })

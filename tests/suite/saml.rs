@@ -8,7 +8,7 @@ use gatehouse::idp::settings::{self, NameIdMode, SsoChange};
 use serde_json::Value;
 
 use crate::helpers::sso::{Sso, authn_request_of, cert, sso_app, sso_on};
-use crate::helpers::{csv, location, person, scim};
+use crate::helpers::{csv, location, person, scim, system};
 use crate::test_idp::{self, Key, Signing, Spec};
 
 #[actix_web::test]
@@ -323,6 +323,7 @@ async fn a_new_tenant_re_pins_on_first_sign_in() {
                 &entity,
                 "https://login.microsoftonline.com/n/saml2",
                 &[cert(&Key::next())],
+                &system(),
             )
         })
         .expect("move tenant");
@@ -471,6 +472,7 @@ async fn certificate_rollover_never_breaks_sign_in() {
                 &sso.account.id,
                 &cert(&Key::next()),
                 settings::Role::Next,
+                &system(),
             )
         })
         .expect("add next");
@@ -490,7 +492,7 @@ async fn certificate_rollover_never_breaks_sign_in() {
         );
     }
     sso.app
-        .write(|c| settings::promote(c, &sso.account.id, &next.id))
+        .write(|c| settings::promote(c, &sso.account.id, &next.id, &system()))
         .expect("promote");
     let old = settings::certificates(&mut sso.app.db.conn().expect("conn"), &sso.account.id)
         .expect("certs")
@@ -499,7 +501,7 @@ async fn certificate_rollover_never_breaks_sign_in() {
         .expect("old cert");
     assert_eq!(old.role, "next");
     sso.app
-        .write(|c| settings::remove_certificate(c, &sso.account.id, &old.id))
+        .write(|c| settings::remove_certificate(c, &sso.account.id, &old.id, &system()))
         .expect("remove old");
     let with_new = sso
         .post_with(
@@ -522,7 +524,7 @@ async fn certificate_rollover_never_breaks_sign_in() {
     assert!(entry.hint.contains("renewed in Entra ID"), "{}", entry.hint);
     let last = sso
         .app
-        .write(|c| settings::remove_certificate(c, &sso.account.id, &next.id));
+        .write(|c| settings::remove_certificate(c, &sso.account.id, &next.id, &system()));
     assert!(
         last.is_err(),
         "the last valid certificate cannot go while SSO is on"

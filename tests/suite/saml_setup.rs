@@ -52,7 +52,7 @@ fn expired_certificate_pem() -> String {
     String::from_utf8(builder.build().to_pem().expect("pem")).expect("utf-8")
 }
 
-fn federation_metadata(keys: &[&Key]) -> String {
+pub(crate) fn federation_metadata(keys: &[&Key]) -> String {
     let descriptors: String = keys
         .iter()
         .map(|k| {

@@ -224,7 +224,7 @@ async fn tokens_are_per_account_and_regenerating_retires_the_old_one() {
         .expect("other");
     let other_token = s
         .app
-        .write(|c| scim_tokens::issue(c, &other.id))
+        .write(|c| scim_tokens::issue(c, &other.id, &crate::helpers::system()))
         .expect("token");
     let (_, ann) = s
         .call("POST", "/Users", Some(entra_user("ann@acme.com", "a")))
@@ -262,7 +262,7 @@ async fn tokens_are_per_account_and_regenerating_retires_the_old_one() {
     }
     let fresh = s
         .app
-        .write(|c| scim_tokens::issue(c, &s.account.id))
+        .write(|c| scim_tokens::issue(c, &s.account.id, &crate::helpers::system()))
         .expect("regenerate");
     assert_eq!(s.call_as(&fresh, "GET", "/Users", None).await.0, 200);
     assert_eq!(

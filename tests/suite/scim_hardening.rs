@@ -542,7 +542,7 @@ async fn the_previous_scim_token_works_for_a_grace_period_and_revoke_ends_all() 
     // Until the new token is first used.
     let new = s
         .app
-        .write(|c| scim_tokens::issue(c, &s.account.id))
+        .write(|c| scim_tokens::issue(c, &s.account.id, &crate::helpers::system()))
         .expect("regenerate");
     assert_eq!(
         status_with(old.clone()).await,
@@ -557,7 +557,7 @@ async fn the_previous_scim_token_works_for_a_grace_period_and_revoke_ends_all() 
     // Or until the grace period ends.
     let newer = s
         .app
-        .write(|c| scim_tokens::issue(c, &s.account.id))
+        .write(|c| scim_tokens::issue(c, &s.account.id, &crate::helpers::system()))
         .expect("regenerate");
     assert_eq!(status_with(new.clone()).await, 200);
     let until = s
@@ -584,10 +584,10 @@ async fn the_previous_scim_token_works_for_a_grace_period_and_revoke_ends_all() 
     // Revoke ends every token at once.
     let newest = s
         .app
-        .write(|c| scim_tokens::issue(c, &s.account.id))
+        .write(|c| scim_tokens::issue(c, &s.account.id, &crate::helpers::system()))
         .expect("regenerate");
     s.app
-        .write(|c| scim_tokens::revoke(c, &s.account.id))
+        .write(|c| scim_tokens::revoke(c, &s.account.id, &crate::helpers::system()))
         .expect("revoke");
     for token in [newer, newest] {
         assert_eq!(status_with(token).await, 401);

@@ -9,7 +9,7 @@ use gatehouse::auth::{credentials, journal, outbox, scim_tokens, sessions};
 use gatehouse::db::schema::{entra_pins, scim_group_members, scim_groups};
 use gatehouse::db::{self, Db, Store};
 use gatehouse::directory::approvers::{self, Roles};
-use gatehouse::directory::audit::{self, AdminRef};
+use gatehouse::directory::audit;
 use gatehouse::directory::history::{Actor, Source};
 use gatehouse::directory::{accounts, clock, lifecycle, provisioning_log};
 use gatehouse::idp::certificates;
@@ -45,6 +45,7 @@ fn populate(db: &Db) {
             "https://sts.windows.net/t/",
             "https://login.microsoftonline.com/t/saml2",
             &[cert, next],
+            &crate::helpers::system(),
         )?;
         settings::change_sso(
             c,
@@ -53,6 +54,7 @@ fn populate(db: &Db) {
                 enabled: Some(true),
                 ..SsoChange::default()
             },
+            &crate::helpers::system(),
         )?;
         let mut ann_profile = person("ann@acme.com");
         ann_profile.employment_date =
@@ -84,7 +86,7 @@ fn populate(db: &Db) {
             lifecycle::provision(c, &account.id, person("out@acme.com"), true, &scim)?.employee;
         lifecycle::remove_from_federation(c, &account.id, &out.id, &scim)?;
         sessions::create(c, &account.id, &ann.id)?;
-        scim_tokens::issue(c, &account.id)?;
+        scim_tokens::issue(c, &account.id, &crate::helpers::system())?;
         outbox::queue(c, &account.id, "bob@acme.com", "Hello", "Body\nwith lines")?;
         provisioning_log::record(
             c,
@@ -117,10 +119,7 @@ fn populate(db: &Db) {
         audit::record(
             c,
             &account.id,
-            &AdminRef {
-                id: &bob.id,
-                name: "Bob",
-            },
+            &Actor::admin(&bob.id).named("Bob"),
             "sso_settings",
             "SSO on",
         )?;

@@ -105,8 +105,10 @@ impl TestApp {
 
     /// Applies SSO switches to an account, as an admin would.
     pub fn sso(&self, account_id: &str, change: gatehouse::idp::settings::SsoChange) {
-        self.write(|c| gatehouse::idp::settings::change_sso(c, account_id, &change))
-            .expect("SSO settings");
+        self.write(|c| {
+            gatehouse::idp::settings::change_sso(c, account_id, &change, &crate::helpers::system())
+        })
+        .expect("SSO settings");
     }
 
     /// A person provisioned by Entra (federated, active).

@@ -24,7 +24,7 @@ pub mod sso;
 mod store;
 
 pub use app::{PUBLIC_URL, TestApp, spawn_app, spawn_app_at, spawn_app_with};
-pub use people::{cli, csv, person, scim};
+pub use people::{cli, csv, person, scim, system};
 pub use processes::gatehouse_bin;
 pub use requests::location;
 pub use store::{Domain, TestStore, create_account, drop_postgres_database};

@@ -26,3 +26,8 @@ pub fn csv() -> Actor {
 pub fn cli() -> Actor {
     Actor::new(Source::Cli)
 }
+
+/// Settings changed by the test itself, outside any channel.
+pub fn system() -> Actor {
+    Actor::new(Source::System)
+}

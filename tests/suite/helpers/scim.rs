@@ -24,7 +24,7 @@ pub async fn scim_app() -> Scim {
         .write(|c| accounts::create(c, "acme", "Acme"))
         .expect("account");
     let token = app
-        .write(|c| scim_tokens::issue(c, &account.id))
+        .write(|c| scim_tokens::issue(c, &account.id, &crate::helpers::system()))
         .expect("token");
     Scim {
         app,

@@ -55,6 +55,7 @@ pub fn trust(app: &TestApp, account: &Account, certs: &[Certificate]) {
             &entity,
             "https://login.microsoftonline.com/t/saml2",
             certs,
+            &crate::helpers::system(),
         )
     })
     .expect("trust");
