@@ -1,7 +1,7 @@
 //! Employee CSV import (previewed first, then applied all-or-nothing, as the CLI does) and export.
 
 use actix_web::http::{StatusCode, header};
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpResponse, web};
 use tera::Context;
 
 use super::form::Upload;
@@ -11,7 +11,6 @@ use crate::db::{self, Db};
 use crate::directory::csv_io::{self, CsvError, ImportReport};
 use crate::error::HttpError;
 
-#[get("/import")]
 pub async fn page(admin: Admin) -> HttpResponse {
     form(&admin, StatusCode::OK, None)
 }
@@ -51,7 +50,6 @@ async fn run(admin: &Admin, db: &Db, text: String, keep: bool) -> Result<ImportR
     .await
 }
 
-#[post("/import/preview")]
 pub async fn preview(
     admin: Admin,
     upload: Upload,
@@ -60,7 +58,6 @@ pub async fn preview(
     import(admin, upload, db, false).await
 }
 
-#[post("/import/apply")]
 pub async fn apply(
     admin: Admin,
     upload: Upload,
@@ -116,7 +113,6 @@ async fn import(
     ))
 }
 
-#[get("/export.csv")]
 pub async fn export(admin: Admin, db: web::Data<Db>) -> Result<HttpResponse, HttpError> {
     let account_id = admin.account.id.clone();
     let bytes = db

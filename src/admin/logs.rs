@@ -2,7 +2,7 @@
 //! failure with what to do about it.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpResponse, web};
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 use tera::Context;
@@ -59,7 +59,6 @@ fn start_of(date: NaiveDate) -> NaiveDateTime {
     date.and_hms_opt(0, 0, 0).unwrap_or_default()
 }
 
-#[get("/logs")]
 pub async fn page(
     admin: Admin,
     filter: web::Query<Filter>,

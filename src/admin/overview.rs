@@ -1,7 +1,7 @@
 //! `/admin`: the state of the account at a glance, and where to go next.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpResponse, web};
 use serde::Serialize;
 use tera::Context;
 
@@ -20,7 +20,6 @@ struct Counts {
     failed_provisioning: i64,
 }
 
-#[get("")]
 pub async fn page(admin: Admin, db: web::Data<Db>) -> Result<HttpResponse, HttpError> {
     let account_id = admin.account.id.clone();
     let (counts, has_token) = db

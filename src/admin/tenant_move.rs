@@ -3,7 +3,7 @@
 //! tenant's metadata, a new SCIM token, SSO on.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use tera::Context;
 
@@ -21,7 +21,6 @@ pub struct Done {
     done: Option<String>,
 }
 
-#[get("/tenant-move")]
 pub async fn page(
     admin: Admin,
     query: web::Query<Done>,
@@ -64,7 +63,6 @@ pub struct DomainForm {
     to_domain: String,
 }
 
-#[post("/tenant-move/domains")]
 pub async fn domains(
     admin: Admin,
     form: Posted<DomainForm>,

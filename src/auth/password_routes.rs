@@ -1,7 +1,7 @@
 //! HTTP for local passwords: the sign-in page, the one-time link page, "forgot password".
 
 use actix_web::http::{StatusCode, header};
-use actix_web::{HttpRequest, HttpResponse, ResponseError, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use serde::Deserialize;
 use tera::Context;
 
@@ -86,7 +86,6 @@ fn microsoft_url(slug: &str, next: &str) -> String {
     )
 }
 
-#[get("/login")]
 pub async fn login_form(
     request: HttpRequest,
     query: web::Query<LoginQuery>,
@@ -124,7 +123,6 @@ pub struct LoginForm {
 
 const WRONG: &str = "The company, login name or password is wrong.";
 
-#[post("/login")]
 pub async fn login(
     request: HttpRequest,
     form: web::Form<LoginForm>,
@@ -293,7 +291,6 @@ async fn link_holder(db: &Db, token: &str) -> Result<Option<employees::Employee>
         .await?)
 }
 
-#[get("/password/set")]
 pub async fn set_form(
     request: HttpRequest,
     query: web::Query<TokenQuery>,
@@ -326,7 +323,6 @@ pub struct SetForm {
     csrf: String,
 }
 
-#[post("/password/set")]
 pub async fn set(
     request: HttpRequest,
     form: web::Form<SetForm>,
@@ -406,7 +402,6 @@ pub async fn set(
     })
 }
 
-#[get("/password/forgot")]
 pub async fn forgot_form(
     request: HttpRequest,
     query: web::Query<LoginQuery>,
@@ -432,7 +427,6 @@ pub struct ForgotForm {
 }
 
 /// Always the same answer, whether or not the person exists or may use a password.
-#[post("/password/forgot")]
 pub async fn forgot(
     request: HttpRequest,
     form: web::Form<ForgotForm>,

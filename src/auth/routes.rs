@@ -1,7 +1,7 @@
 //! The start page, `GET /api/me` and `POST /logout`.
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 
 use super::{csrf, session_cookie, sessions};
@@ -28,7 +28,6 @@ struct WaysIn {
 }
 
 /// The start page: who you are and a way out, or else the ways in.
-#[get("/")]
 pub async fn home(
     request: HttpRequest,
     query: web::Query<HomeQuery>,
@@ -83,7 +82,6 @@ pub struct LogoutForm {
     csrf: String,
 }
 
-#[get("/api/me")]
 pub async fn me(request: HttpRequest, db: web::Data<Db>) -> Result<HttpResponse, HttpError> {
     let Some(secret) = session_cookie::secret_of(&request) else {
         return Ok(not_signed_in());
@@ -105,7 +103,6 @@ fn not_signed_in() -> HttpResponse {
     HttpResponse::Unauthorized().json(json!({ "error": "not signed in" }))
 }
 
-#[post("/logout")]
 pub async fn logout(
     request: HttpRequest,
     form: web::Form<LogoutForm>,

@@ -2,7 +2,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use super::acs::{AcsPost, AcsResult, MAX_FORM_BYTES, consume};
@@ -22,7 +22,6 @@ pub struct MetadataQuery {
     download: Option<String>,
 }
 
-#[get("/saml/{slug}/metadata")]
 pub async fn metadata(
     slug: web::Path<String>,
     query: web::Query<MetadataQuery>,
@@ -54,7 +53,6 @@ pub struct LoginQuery {
     relay_state: Option<String>,
 }
 
-#[get("/saml/{slug}/login")]
 pub async fn login(
     request: HttpRequest,
     slug: web::Path<String>,
@@ -112,7 +110,6 @@ struct AcsForm {
     relay_state: Option<String>,
 }
 
-#[post("/saml/{slug}/acs")]
 pub async fn acs(
     request: HttpRequest,
     slug: web::Path<String>,

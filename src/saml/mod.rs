@@ -10,10 +10,3 @@ pub mod identity;
 pub mod pending;
 pub mod sp;
 pub mod verify;
-
-pub fn routes(config: &mut actix_web::web::ServiceConfig) {
-    config
-        .service(handlers::metadata)
-        .service(handlers::login)
-        .service(handlers::acs);
-}

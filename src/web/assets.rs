@@ -1,7 +1,6 @@
-use actix_web::{HttpResponse, get};
+use actix_web::HttpResponse;
 
 /// The one stylesheet, compiled into the binary: nothing comes from a CDN.
-#[get("/static/gatehouse.css")]
 pub async fn stylesheet() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/css; charset=utf-8")
@@ -10,7 +9,6 @@ pub async fn stylesheet() -> HttpResponse {
 }
 
 /// Copy buttons on the admin pages; the pages work without it.
-#[get("/static/admin.js")]
 pub async fn admin_script() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/javascript; charset=utf-8")

@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 use std::time::Duration;
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, get, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use prometheus::{
     Encoder, GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
 };
@@ -117,7 +117,6 @@ fn allowed(request: &HttpRequest, settings: &Settings) -> bool {
     }
 }
 
-#[get("/metrics")]
 pub async fn metrics(
     request: HttpRequest,
     db: web::Data<Db>,

@@ -2,7 +2,7 @@
 //! adding it (as "next" or active), promoting and removing.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, post, web};
+use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use tera::Context;
 
@@ -78,7 +78,6 @@ pub struct PasteForm {
 }
 
 /// Shows what a pasted certificate is before anything is trusted, or why it cannot be used.
-#[post("/integration/certificate/preview")]
 pub async fn preview(
     admin: Admin,
     form: Posted<PasteForm>,
@@ -126,7 +125,6 @@ pub struct AddForm {
 }
 
 /// Trusts a previewed certificate, as "next" beside the active one or as the active one.
-#[post("/integration/certificate/add")]
 pub async fn add(
     admin: Admin,
     form: Posted<AddForm>,
@@ -163,37 +161,42 @@ pub async fn add(
     .await
 }
 
-/// Makes a trusted certificate the active one (`promote`) or stops trusting it (`remove`).
-#[post("/integration/certificate/{id}/{action}")]
-pub async fn action(
+/// Makes a trusted certificate the active one.
+pub async fn promote(
     admin: Admin,
-    path: web::Path<(String, String)>,
+    path: web::Path<String>,
     _form: Posted<serde::de::IgnoredAny>,
     db: web::Data<Db>,
     settings: web::Data<Settings>,
 ) -> Result<HttpResponse, HttpError> {
-    let (id, action) = path.into_inner();
-    if !admin.certificates.iter().any(|c| c.id == id) {
-        return Err(HttpError::NotFound);
-    }
-    let promote = match action.as_str() {
-        "promote" => true,
-        "remove" => false,
-        _ => return Err(HttpError::NotFound),
-    };
-    let then = match promote {
-        true => "/admin/integration?done=certificate-promoted",
-        false => "/admin/integration?done=certificate-removed",
-    };
-    change(
-        admin,
-        db,
-        settings,
-        then,
-        move |c, account, by| match promote {
-            true => settings::promote(c, account, &id, by),
-            false => settings::remove_certificate(c, account, &id, by),
-        },
-    )
+    let id = trusted(&admin, path.into_inner())?;
+    let then = "/admin/integration?done=certificate-promoted";
+    change(admin, db, settings, then, move |c, account, by| {
+        settings::promote(c, account, &id, by)
+    })
     .await
+}
+
+/// Stops trusting a certificate.
+pub async fn remove(
+    admin: Admin,
+    path: web::Path<String>,
+    _form: Posted<serde::de::IgnoredAny>,
+    db: web::Data<Db>,
+    settings: web::Data<Settings>,
+) -> Result<HttpResponse, HttpError> {
+    let id = trusted(&admin, path.into_inner())?;
+    let then = "/admin/integration?done=certificate-removed";
+    change(admin, db, settings, then, move |c, account, by| {
+        settings::remove_certificate(c, account, &id, by)
+    })
+    .await
+}
+
+/// The id of one of this account's certificates; any other id is not found.
+fn trusted(admin: &Admin, id: String) -> Result<String, HttpError> {
+    match admin.certificates.iter().any(|c| c.id == id) {
+        true => Ok(id),
+        false => Err(HttpError::NotFound),
+    }
 }

@@ -1,7 +1,7 @@
 //! The IdP: its entity id and sign-on URL typed in, or everything from Entra's federation
 //! metadata XML.
 
-use actix_web::{HttpResponse, post, web};
+use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use super::{back, change, refuse};
@@ -19,7 +19,6 @@ pub struct IdpForm {
     sso_url: String,
 }
 
-#[post("/integration/idp")]
 pub async fn set(
     admin: Admin,
     form: Posted<IdpForm>,
@@ -41,7 +40,6 @@ pub async fn set(
 }
 
 /// Entra's federation metadata XML, uploaded as a file or pasted.
-#[post("/integration/metadata")]
 pub async fn metadata_upload(
     admin: Admin,
     upload: Upload,

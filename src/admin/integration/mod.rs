@@ -10,7 +10,7 @@ pub mod sso;
 pub mod time_zone;
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use tera::Context;
 
@@ -32,7 +32,6 @@ pub struct Done {
     done: Option<String>,
 }
 
-#[get("/integration")]
 pub async fn page(
     admin: Admin,
     query: web::Query<Done>,

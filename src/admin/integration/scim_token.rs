@@ -1,7 +1,7 @@
 //! The account's SCIM bearer token: a new one (shown once, on this page only) and revoking it.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, post, web};
+use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use super::{back, change, show};
@@ -14,7 +14,6 @@ use crate::db::{self, Db};
 use crate::error::HttpError;
 
 /// A new SCIM token, shown on this one page only; the old one keeps working for a grace period.
-#[post("/integration/scim-token")]
 pub async fn issue(
     admin: Admin,
     _form: Posted<serde::de::IgnoredAny>,
@@ -47,7 +46,6 @@ pub struct ReturnTo {
     return_to: Option<String>,
 }
 
-#[post("/integration/scim-token/revoke")]
 pub async fn revoke(
     admin: Admin,
     form: Posted<ReturnTo>,

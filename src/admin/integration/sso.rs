@@ -1,7 +1,7 @@
 //! The SSO switches (on/off, how NameIDs are matched, IdP-initiated sign-in), shared with the
 //! tenant-move page.
 
-use actix_web::{HttpResponse, post, web};
+use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use super::{back, change};
@@ -24,7 +24,6 @@ fn checked(value: &Option<String>) -> bool {
     matches!(value.as_deref(), Some("on" | "true" | "1"))
 }
 
-#[post("/integration/sso")]
 pub async fn switches(
     admin: Admin,
     form: Posted<SsoForm>,

@@ -1,6 +1,6 @@
 //! The zone the account's dates are shown in (admin pages, CSV).
 
-use actix_web::{HttpResponse, post, web};
+use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use super::change;
@@ -17,7 +17,6 @@ pub struct TimeZoneForm {
 }
 
 /// An unknown zone name is refused.
-#[post("/integration/time-zone")]
 pub async fn set(
     admin: Admin,
     form: Posted<TimeZoneForm>,

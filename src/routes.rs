@@ -1,0 +1,109 @@
+//! Every URL Gatehouse answers, in one table: the path, the method and the handler. Handlers
+//! carry no path of their own. SCIM plugs its own `configure`, because every SCIM resource type
+//! has the same routes (listed there, and below as a comment).
+
+use actix_web::web::{ServiceConfig, get, post, resource, scope};
+
+use crate::admin::{csv, employees, integration, logs, overview, tenant_move};
+use crate::auth::{password_routes as password, routes as home};
+use crate::saml::handlers as saml;
+use crate::web::{assets, health, metrics};
+
+pub fn configure(config: &mut ServiceConfig) {
+    config
+        // Health, telemetry and static files.
+        .service(resource("/healthz").route(get().to(health::healthz)))
+        .service(resource("/metrics").route(get().to(metrics::metrics)))
+        .service(resource("/static/gatehouse.css").route(get().to(assets::stylesheet)))
+        .service(resource("/static/admin.js").route(get().to(assets::admin_script)))
+        // Signing in: the home page, Microsoft (SAML), local passwords.
+        .service(resource("/").route(get().to(home::home)))
+        .service(resource("/api/me").route(get().to(home::me)))
+        .service(resource("/logout").route(post().to(home::logout)))
+        .service(resource("/saml/{slug}/metadata").route(get().to(saml::metadata)))
+        .service(resource("/saml/{slug}/login").route(get().to(saml::login)))
+        .service(resource("/saml/{slug}/acs").route(post().to(saml::acs)))
+        .service(
+            resource("/login")
+                .route(get().to(password::login_form))
+                .route(post().to(password::login)),
+        )
+        .service(
+            resource("/password/set")
+                .route(get().to(password::set_form))
+                .route(post().to(password::set)),
+        )
+        .service(
+            resource("/password/forgot")
+                .route(get().to(password::forgot_form))
+                .route(post().to(password::forgot)),
+        )
+        // Provisioning: /scim/v2/{Users,Groups}[/{id}], {Users,Groups}/.search, /.search,
+        // /ServiceProviderConfig, /Schemas[/{id}], /ResourceTypes[/{id}].
+        .configure(crate::scim::routes)
+        .service(admin());
+}
+
+/// The admin console; the account is always the signed-in admin's own.
+fn admin() -> actix_web::Scope {
+    scope("/admin")
+        .service(resource("").route(get().to(overview::page)))
+        .service(resource("/integration").route(get().to(integration::page)))
+        .service(resource("/integration/sso").route(post().to(integration::sso::switches)))
+        .service(resource("/integration/idp").route(post().to(integration::idp::set)))
+        .service(
+            resource("/integration/metadata").route(post().to(integration::idp::metadata_upload)),
+        )
+        .service(
+            resource("/integration/certificate/preview")
+                .route(post().to(integration::certificates::preview)),
+        )
+        .service(
+            resource("/integration/certificate/add")
+                .route(post().to(integration::certificates::add)),
+        )
+        .service(
+            resource("/integration/certificate/{id}/promote")
+                .route(post().to(integration::certificates::promote)),
+        )
+        .service(
+            resource("/integration/certificate/{id}/remove")
+                .route(post().to(integration::certificates::remove)),
+        )
+        .service(
+            resource("/integration/scim-token").route(post().to(integration::scim_token::issue)),
+        )
+        .service(
+            resource("/integration/scim-token/revoke")
+                .route(post().to(integration::scim_token::revoke)),
+        )
+        .service(resource("/integration/time-zone").route(post().to(integration::time_zone::set)))
+        .service(resource("/employees").route(get().to(employees::list)))
+        .service(
+            resource("/employees/{id}")
+                .route(get().to(employees::detail))
+                .route(post().to(employees::edit)),
+        )
+        .service(resource("/employees/{id}/roles").route(post().to(employees::change_roles)))
+        .service(resource("/employees/{id}/activate").route(post().to(employees::activate)))
+        .service(
+            resource("/employees/{id}/release")
+                .route(get().to(employees::release_confirm))
+                .route(post().to(employees::release)),
+        )
+        .service(
+            resource("/employees/{id}/defederate")
+                .route(get().to(employees::defederate_confirm))
+                .route(post().to(employees::defederate)),
+        )
+        .service(
+            resource("/employees/{id}/password-link").route(post().to(employees::password_link)),
+        )
+        .service(resource("/logs").route(get().to(logs::page)))
+        .service(resource("/import").route(get().to(csv::page)))
+        .service(resource("/import/preview").route(post().to(csv::preview)))
+        .service(resource("/import/apply").route(post().to(csv::apply)))
+        .service(resource("/export.csv").route(get().to(csv::export)))
+        .service(resource("/tenant-move").route(get().to(tenant_move::page)))
+        .service(resource("/tenant-move/domains").route(post().to(tenant_move::domains)))
+}
