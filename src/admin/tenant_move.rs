@@ -16,14 +16,9 @@ use crate::directory::lifecycle;
 use crate::error::HttpError;
 use crate::web::see_other;
 
-#[derive(Deserialize)]
-pub struct Done {
-    done: Option<String>,
-}
-
 pub async fn page(
     admin: Admin,
-    query: web::Query<Done>,
+    query: web::Query<view::DoneQuery>,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, HttpError> {
     let flash = Flash::done(query.done.as_deref());

@@ -63,6 +63,12 @@ impl Flash {
     }
 }
 
+/// The `?done=` a page is redirected to after a change, naming the message to show.
+#[derive(serde::Deserialize)]
+pub struct DoneQuery {
+    pub done: Option<String>,
+}
+
 /// A directory error a person can act on becomes a message on the page; anything else (store
 /// down, not found) is an error page.
 pub fn flash_of(error: DirectoryError) -> Result<(StatusCode, Flash), HttpError> {

@@ -1,5 +1,5 @@
-use crate::auth::credentials::{self, LinkPurpose};
-use crate::auth::outbox;
+use crate::auth::credentials::LinkPurpose;
+use crate::auth::{outbox, password_links};
 use crate::config::Settings;
 use crate::db::{self, Db};
 use crate::directory::approvers::{self, Roles};
@@ -11,7 +11,7 @@ pub fn create(db: &Db, settings: &Settings, slug: &str, email: &str) -> Result<(
     let mut conn = db.conn()?;
     let by = super::actor();
     let account = super::account(&mut conn, slug)?;
-    let (person, secret) = db::write(&mut conn, |c| -> crate::directory::Result<_> {
+    let (person, link) = db::write(&mut conn, |c| -> crate::directory::Result<_> {
         let existing = match employees::find_by_email(c, &account.id, email)? {
             Some(person) => Some(person),
             None => employees::find_by_user_name(c, &account.id, email)?,
@@ -32,14 +32,51 @@ pub fn create(db: &Db, settings: &Settings, slug: &str, email: &str) -> Result<(
             ..approvers::roles_of(c, &person)?
         };
         let person = approvers::set_roles(c, &account.id, &person.id, roles, &by)?;
-        let secret = credentials::issue_link(c, &person, LinkPurpose::Setup)?;
-        Ok((person, secret))
+        let link = password_links::issue(
+            c,
+            &account,
+            &person,
+            LinkPurpose::Setup,
+            &settings.public_url,
+        )?;
+        Ok((person, link))
     })?;
     eprintln!(
         "{} is a setup admin; the link below sets their password (once, within 24 hours)",
         person.user_name
     );
-    println!("{}/password/set?token={secret}", settings.public_url);
+    println!("{link}");
+    Ok(())
+}
+
+pub fn remove(db: &Db, slug: &str, login: &str) -> Result<(), Error> {
+    let mut conn = db.conn()?;
+    let by = super::actor();
+    let account = super::account(&mut conn, slug)?;
+    let person = db::write(&mut conn, |c| -> crate::directory::Result<_> {
+        let person = match employees::find_by_user_name(c, &account.id, login)? {
+            Some(person) => Some(person),
+            None => employees::find_by_email(c, &account.id, login)?,
+        };
+        let Some(person) = person else {
+            return Ok(None);
+        };
+        let roles = Roles {
+            setup_admin: false,
+            ..approvers::roles_of(c, &person)?
+        };
+        approvers::set_roles(c, &account.id, &person.id, roles, &by).map(Some)
+    })?
+    .ok_or_else(|| {
+        Error::Input(format!(
+            "nobody in the account \"{}\" has the login name or email \"{login}\"",
+            account.slug
+        ))
+    })?;
+    eprintln!(
+        "{} is no longer a setup admin of {}",
+        person.user_name, account.slug
+    );
     Ok(())
 }
 

@@ -129,6 +129,9 @@ pub enum AdminCommand {
     /// Make EMAIL a setup admin of the account (creating the person if needed) and print a
     /// one-time link, valid 24 hours, to set their password.
     Create { slug: String, email: String },
+    /// Take the setup admin role from the person with this login name or email. An account
+    /// keeps its last active setup admin.
+    Remove { slug: String, login: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -262,6 +265,9 @@ pub fn run(command: Command, settings: &Settings) -> Result<(), Error> {
         Command::Employee(command) => employee::run(command, &open(settings)?),
         Command::Admin(AdminCommand::Create { slug, email }) => {
             admin::create(&open(settings)?, settings, &slug, &email)
+        }
+        Command::Admin(AdminCommand::Remove { slug, login }) => {
+            admin::remove(&open(settings)?, &slug, &login)
         }
         Command::Mail(MailCommand::Outbox { mark_sent }) => {
             admin::outbox(&open(settings)?, mark_sent)

@@ -778,3 +778,30 @@ async fn a_setup_admin_can_also_come_in_through_sso() {
             .contains("Signing certificates")
     );
 }
+
+#[actix_web::test]
+async fn only_the_actions_the_route_table_lists_exist() {
+    let c = console().await;
+    let ann = c.add("ann@acme.com");
+    // The old catch-all took any action name; now each action has its own path.
+    for action in ["deactivate", "delete", "roles-and-more"] {
+        let out = c
+            .post(
+                "/admin/employees",
+                &format!("/admin/employees/{}/{action}", ann.id),
+                &[],
+            )
+            .await;
+        assert_eq!(out.status(), StatusCode::NOT_FOUND, "{action}");
+    }
+    let bogus = c
+        .post(
+            "/admin/integration",
+            "/admin/integration/certificate/some-id/approve",
+            &[],
+        )
+        .await;
+    assert_eq!(bogus.status(), StatusCode::NOT_FOUND);
+    let after = c.employee(&ann.id);
+    assert!(after.active && !after.is_released());
+}

@@ -6,6 +6,7 @@ mod test_idp;
 
 mod admin;
 mod approvers;
+mod architecture;
 mod cli;
 mod csv_formulas;
 mod csv_import;
@@ -18,6 +19,7 @@ mod metrics_access;
 mod passwords;
 mod people_pages;
 mod processes;
+mod rules;
 mod saml;
 mod saml_attacks;
 mod saml_setup;

@@ -11,7 +11,7 @@ pub mod time_zone;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use tera::Context;
 
 use super::guard::Admin;
@@ -27,14 +27,9 @@ use crate::web::see_other;
 
 pub use certificates::certificate_view;
 
-#[derive(Deserialize)]
-pub struct Done {
-    done: Option<String>,
-}
-
 pub async fn page(
     admin: Admin,
-    query: web::Query<Done>,
+    query: web::Query<view::DoneQuery>,
     db: web::Data<Db>,
     settings: web::Data<Settings>,
 ) -> Result<HttpResponse, HttpError> {
