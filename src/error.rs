@@ -59,7 +59,7 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Config(_) | Error::Db(_) | Error::Bind { .. } => EXIT_CONFIG,
-            Error::Directory(DirectoryError::Db(_))
+            Error::Directory(DirectoryError::Db(_) | DirectoryError::Randomness(_))
             | Error::Csv(CsvError::Directory(DirectoryError::Db(_))) => EXIT_CONFIG,
             Error::Io { .. } | Error::Input(_) | Error::Directory(_) | Error::Csv(_) => EXIT_INPUT,
         }
