@@ -6,16 +6,11 @@ use gatehouse::directory::{accounts, audit};
 use gatehouse::idp::certificates;
 use gatehouse::idp::settings::{self, Role};
 
-use crate::helpers::{TestStore, gatehouse_bin};
-use crate::test_idp::Key;
+use crate::helpers::{TestStore, gatehouse_bin, run_cli};
+use crate::test_idp::{self, Key};
 
 fn gatehouse(store_url: &str, args: &[&str]) -> Output {
-    Command::new(gatehouse_bin())
-        .args(args)
-        .env("GATEHOUSE_DATABASE_URL", store_url)
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("run gatehouse")
+    run_cli(store_url, args)
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -429,11 +424,7 @@ fn every_settings_change_from_the_command_line_is_in_the_audit_trail() {
     let store = TestStore::new();
     acme(&store);
     let metadata = store.dir.path().join("federationmetadata.xml");
-    std::fs::write(
-        &metadata,
-        crate::saml_setup::federation_metadata(&[&Key::active()]),
-    )
-    .expect("write");
+    std::fs::write(&metadata, test_idp::federation_metadata(&[&Key::active()])).expect("write");
     ok(
         &store,
         &[

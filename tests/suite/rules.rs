@@ -1,8 +1,6 @@
 //! Rules that hold on every channel because they live in `directory` / `auth`, not in a
 //! handler: each test drives a channel that used to skip the rule.
 
-use std::process::{Command, Output};
-
 use diesel::prelude::*;
 use gatehouse::db::schema::password_links;
 use gatehouse::directory::approvers::{self, Roles};
@@ -11,26 +9,13 @@ use gatehouse::directory::history::{self, Actor};
 use gatehouse::directory::{DirectoryError, Refusal, accounts, lifecycle};
 
 use crate::helpers::sso::sso_app;
-use crate::helpers::{TestStore, gatehouse_bin, person, scim};
+use crate::helpers::{TestStore, person, run_cli, scim, stderr_of};
 use crate::test_idp::{self, Key};
-
-fn gatehouse(store_url: &str, args: &[&str]) -> Output {
-    Command::new(gatehouse_bin())
-        .args(args)
-        .env("GATEHOUSE_DATABASE_URL", store_url)
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("run gatehouse")
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
 
 #[test]
 fn the_command_line_cannot_take_the_role_from_an_accounts_last_active_setup_admin() {
     let store = TestStore::new();
-    let run = |args: &[&str]| gatehouse(&store.url, args);
+    let run = |args: &[&str]| run_cli(&store.url, args);
     assert!(
         run(&["account", "create", "acme", "--name", "Acme"])
             .status
@@ -43,11 +28,11 @@ fn the_command_line_cannot_take_the_role_from_an_accounts_last_active_setup_admi
     );
 
     let last = run(&["admin", "remove", "acme", "ada@acme.com"]);
-    assert_eq!(last.status.code(), Some(1), "{}", stderr(&last));
+    assert_eq!(last.status.code(), Some(1), "{}", stderr_of(&last));
     assert!(
-        stderr(&last).contains("ada@acme.com is the account's last active setup admin"),
+        stderr_of(&last).contains("ada@acme.com is the account's last active setup admin"),
         "{}",
-        stderr(&last)
+        stderr_of(&last)
     );
     let mut conn = store.open().conn().expect("conn");
     let account = accounts::by_slug(&mut conn, "acme").expect("acme");
@@ -63,7 +48,7 @@ fn the_command_line_cannot_take_the_role_from_an_accounts_last_active_setup_admi
             .success()
     );
     let removed = run(&["admin", "remove", "acme", "ada@acme.com"]);
-    assert!(removed.status.success(), "{}", stderr(&removed));
+    assert!(removed.status.success(), "{}", stderr_of(&removed));
     let ada = people::get(&mut conn, &account.id, &ada.id).expect("ada");
     assert!(!ada.is_setup_admin);
     let entries = history::of_employee(&mut conn, &account.id, &ada.id).expect("history");
@@ -76,9 +61,9 @@ fn the_command_line_cannot_take_the_role_from_an_accounts_last_active_setup_admi
     let unknown = run(&["admin", "remove", "acme", "nobody@acme.com"]);
     assert_eq!(unknown.status.code(), Some(1));
     assert!(
-        stderr(&unknown).contains("\"nobody@acme.com\""),
+        stderr_of(&unknown).contains("\"nobody@acme.com\""),
         "{}",
-        stderr(&unknown)
+        stderr_of(&unknown)
     );
 }
 
@@ -99,12 +84,12 @@ fn the_command_line_gives_no_password_link_to_an_inactive_person() {
     .employee;
     lifecycle::deactivate(&mut conn, &account.id, &ann.id, &scim()).expect("deactivate");
 
-    let refused = gatehouse(&store.url, &["admin", "create", "acme", "ann@acme.com"]);
-    assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
+    let refused = run_cli(&store.url, &["admin", "create", "acme", "ann@acme.com"]);
+    assert_eq!(refused.status.code(), Some(1), "{}", stderr_of(&refused));
     assert!(
-        stderr(&refused).contains("inactive people cannot sign in"),
+        stderr_of(&refused).contains("inactive people cannot sign in"),
         "{}",
-        stderr(&refused)
+        stderr_of(&refused)
     );
     assert!(refused.stdout.is_empty(), "no link is printed");
     let ann = people::get(&mut conn, &account.id, &ann.id).expect("ann");

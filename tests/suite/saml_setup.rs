@@ -1,7 +1,7 @@
 //! Setting up SSO the way an operator does: the CLI with Entra's federation metadata or a
 //! certificate file, and the refusals that protect them from a broken setup.
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use openssl::asn1::Asn1Time;
 use openssl::hash::MessageDigest;
@@ -9,20 +9,15 @@ use openssl::pkey::PKey;
 use openssl::rsa::Rsa;
 use openssl::x509::{X509, X509NameBuilder};
 
-use crate::helpers::{TestStore, gatehouse_bin};
+use crate::helpers::{TestStore, run_cli, stderr_of};
 use crate::test_idp::{self, Key};
 
 fn gatehouse(store: &TestStore, args: &[&str]) -> Output {
-    Command::new(gatehouse_bin())
-        .args(args)
-        .env("GATEHOUSE_DATABASE_URL", &store.url)
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("run gatehouse")
+    run_cli(&store.url, args)
 }
 
 fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
+    stderr_of(output)
 }
 
 /// A self-signed certificate whose validity ended yesterday.
@@ -52,31 +47,6 @@ fn expired_certificate_pem() -> String {
     String::from_utf8(builder.build().to_pem().expect("pem")).expect("utf-8")
 }
 
-pub(crate) fn federation_metadata(keys: &[&Key]) -> String {
-    let descriptors: String = keys
-        .iter()
-        .map(|k| {
-            format!(
-                r#"<KeyDescriptor use="signing"><KeyInfo xmlns="http://www.w3.org/2000/09/xmldsig#"><X509Data><X509Certificate>{}</X509Certificate></X509Data></KeyInfo></KeyDescriptor>"#,
-                k.cert_base64
-            )
-        })
-        .collect();
-    format!(
-        concat!(
-            r#"<?xml version="1.0" encoding="utf-8"?><EntityDescriptor ID="_m" entityID="{entity}" xmlns="urn:oasis:names:tc:SAML:2.0:metadata">"#,
-            r#"<IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">{descriptors}"#,
-            r#"<SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://login.microsoftonline.com/{tenant}/saml2"/>"#,
-            r#"<SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://login.microsoftonline.com/{tenant}/saml2"/>"#,
-            r#"<SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="https://login.microsoftonline.com/{tenant}/saml2"/>"#,
-            r#"</IDPSSODescriptor></EntityDescriptor>"#
-        ),
-        entity = test_idp::entity_id(test_idp::TENANT),
-        tenant = test_idp::TENANT,
-        descriptors = descriptors,
-    )
-}
-
 fn setup(store: &TestStore) {
     assert!(
         gatehouse(store, &["account", "create", "acme", "--name", "Acme"])
@@ -98,7 +68,11 @@ fn idp_from_federation_metadata_trusts_every_signing_certificate_then_sso_goes_o
     );
 
     let file = store.dir.path().join("federationmetadata.xml");
-    std::fs::write(&file, federation_metadata(&[&Key::active(), &Key::next()])).expect("write");
+    std::fs::write(
+        &file,
+        test_idp::federation_metadata(&[&Key::active(), &Key::next()]),
+    )
+    .expect("write");
     let run = gatehouse(
         &store,
         &[

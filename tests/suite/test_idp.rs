@@ -274,3 +274,28 @@ pub fn metadata_xml(key: &Key) -> String {
         cert = key.cert_base64,
     )
 }
+
+pub fn federation_metadata(keys: &[&Key]) -> String {
+    let descriptors: String = keys
+        .iter()
+        .map(|k| {
+            format!(
+                r#"<KeyDescriptor use="signing"><KeyInfo xmlns="http://www.w3.org/2000/09/xmldsig#"><X509Data><X509Certificate>{}</X509Certificate></X509Data></KeyInfo></KeyDescriptor>"#,
+                k.cert_base64
+            )
+        })
+        .collect();
+    format!(
+        concat!(
+            r#"<?xml version="1.0" encoding="utf-8"?><EntityDescriptor ID="_m" entityID="{entity}" xmlns="urn:oasis:names:tc:SAML:2.0:metadata">"#,
+            r#"<IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">{descriptors}"#,
+            r#"<SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://login.microsoftonline.com/{tenant}/saml2"/>"#,
+            r#"<SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://login.microsoftonline.com/{tenant}/saml2"/>"#,
+            r#"<SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="https://login.microsoftonline.com/{tenant}/saml2"/>"#,
+            r#"</IDPSSODescriptor></EntityDescriptor>"#
+        ),
+        entity = entity_id(TENANT),
+        tenant = TENANT,
+        descriptors = descriptors,
+    )
+}

@@ -9,9 +9,10 @@ use super::act;
 use crate::admin::form::Posted;
 use crate::admin::guard::Admin;
 use crate::admin::view;
-use crate::db::Db;
+use crate::db::{Db, DbConnection};
 use crate::directory::employees::{self, Employee};
-use crate::directory::lifecycle;
+use crate::directory::history::Actor;
+use crate::directory::{Result as DirResult, lifecycle};
 use crate::error::HttpError;
 
 /// What a confirmation page says, and where its button posts.
@@ -121,15 +122,7 @@ pub async fn activate(
     _form: Posted<serde::de::IgnoredAny>,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, HttpError> {
-    let by = admin.actor();
-    act(
-        admin,
-        db,
-        path.into_inner(),
-        "activated",
-        move |c, account, id| lifecycle::activate_by_admin(c, account, id, &by).map(|_| ()),
-    )
-    .await
+    change(admin, path, db, "activated", lifecycle::activate_by_admin).await
 }
 
 /// Posted from the confirmation page: the hard-delete rules.
@@ -139,15 +132,7 @@ pub async fn release(
     _form: Posted<serde::de::IgnoredAny>,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, HttpError> {
-    let by = admin.actor();
-    act(
-        admin,
-        db,
-        path.into_inner(),
-        "released",
-        move |c, account, id| lifecycle::release(c, account, id, &by).map(|_| ()),
-    )
-    .await
+    change(admin, path, db, "released", lifecycle::release).await
 }
 
 /// Posted from the confirmation page.
@@ -157,13 +142,29 @@ pub async fn defederate(
     _form: Posted<serde::de::IgnoredAny>,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, HttpError> {
-    let by = admin.actor();
-    act(
+    change(
         admin,
+        path,
         db,
-        path.into_inner(),
         "defederated",
-        move |c, account, id| lifecycle::remove_from_federation(c, account, id, &by).map(|_| ()),
+        lifecycle::remove_from_federation,
     )
+    .await
+}
+
+/// One lifecycle function applied by the signed-in admin.
+type Lifecycle = fn(&mut DbConnection, &str, &str, &Actor) -> DirResult<Employee>;
+
+async fn change(
+    admin: Admin,
+    path: web::Path<String>,
+    db: web::Data<Db>,
+    done: &str,
+    lifecycle_change: Lifecycle,
+) -> Result<HttpResponse, HttpError> {
+    let by = admin.actor();
+    act(admin, db, path.into_inner(), done, move |c, account, id| {
+        lifecycle_change(c, account, id, &by).map(|_| ())
+    })
     .await
 }

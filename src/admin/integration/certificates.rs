@@ -11,8 +11,9 @@ use crate::admin::form::Posted;
 use crate::admin::guard::Admin;
 use crate::admin::view;
 use crate::config::Settings;
-use crate::db::Db;
-use crate::directory::clock;
+use crate::db::{Db, DbConnection};
+use crate::directory::history::Actor;
+use crate::directory::{Result as DirResult, clock};
 use crate::error::HttpError;
 use crate::idp::certificates::{self, Certificate};
 use crate::idp::settings::{self, Expiry, Role, TrustedCertificate};
@@ -169,12 +170,8 @@ pub async fn promote(
     db: web::Data<Db>,
     settings: web::Data<Settings>,
 ) -> Result<HttpResponse, HttpError> {
-    let id = trusted(&admin, path.into_inner())?;
     let then = "/admin/integration?done=certificate-promoted";
-    change(admin, db, settings, then, move |c, account, by| {
-        settings::promote(c, account, &id, by)
-    })
-    .await
+    on_certificate(admin, path, db, settings, then, settings::promote).await
 }
 
 /// Stops trusting a certificate.
@@ -185,18 +182,33 @@ pub async fn remove(
     db: web::Data<Db>,
     settings: web::Data<Settings>,
 ) -> Result<HttpResponse, HttpError> {
-    let id = trusted(&admin, path.into_inner())?;
     let then = "/admin/integration?done=certificate-removed";
-    change(admin, db, settings, then, move |c, account, by| {
-        settings::remove_certificate(c, account, &id, by)
-    })
+    on_certificate(
+        admin,
+        path,
+        db,
+        settings,
+        then,
+        settings::remove_certificate,
+    )
     .await
 }
 
-/// The id of one of this account's certificates; any other id is not found.
-fn trusted(admin: &Admin, id: String) -> Result<String, HttpError> {
-    match admin.certificates.iter().any(|c| c.id == id) {
-        true => Ok(id),
-        false => Err(HttpError::NotFound),
+/// One change to one of this account's certificates; any other id is not found.
+async fn on_certificate(
+    admin: Admin,
+    path: web::Path<String>,
+    db: web::Data<Db>,
+    settings: web::Data<Settings>,
+    then: &'static str,
+    apply: fn(&mut DbConnection, &str, &str, &Actor) -> DirResult<()>,
+) -> Result<HttpResponse, HttpError> {
+    let id = path.into_inner();
+    if !admin.certificates.iter().any(|c| c.id == id) {
+        return Err(HttpError::NotFound);
     }
+    change(admin, db, settings, then, move |c, account, by| {
+        apply(c, account, &id, by)
+    })
+    .await
 }

@@ -25,6 +25,6 @@ mod store;
 
 pub use app::{PUBLIC_URL, TestApp, spawn_app, spawn_app_at, spawn_app_with};
 pub use people::{cli, csv, person, scim, system};
-pub use processes::gatehouse_bin;
+pub use processes::{gatehouse_bin, run_cli, stderr_of};
 pub use requests::location;
 pub use store::{Domain, TestStore, create_account, drop_postgres_database};

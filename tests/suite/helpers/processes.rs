@@ -12,6 +12,21 @@ pub fn gatehouse_bin() -> &'static str {
     env!("CARGO_BIN_EXE_gatehouse")
 }
 
+/// Runs one `gatehouse` command against the store at `store_url`, as an operator would.
+pub fn run_cli(store_url: &str, args: &[&str]) -> std::process::Output {
+    Command::new(gatehouse_bin())
+        .args(args)
+        .env("GATEHOUSE_DATABASE_URL", store_url)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run gatehouse")
+}
+
+/// Standard error of a finished command, as text.
+pub fn stderr_of(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
 /// `gatehouse serve` on a loopback port over `store_url`, its log kept.
 pub struct Server {
     pub child: Child,
