@@ -10,7 +10,7 @@ pub fn service_provider_config(base: &str) -> Value {
         "documentationUri": "https://github.com/gatehouse/gatehouse#scim",
         "patch": { "supported": true },
         "bulk": { "supported": false, "maxOperations": 0, "maxPayloadSize": 0 },
-        "filter": { "supported": true, "maxResults": super::users::MAX_PAGE },
+        "filter": { "supported": true, "maxResults": super::operations::MAX_PAGE },
         "changePassword": { "supported": false },
         "sort": { "supported": false },
         "etag": { "supported": false },

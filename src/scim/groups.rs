@@ -5,14 +5,15 @@ use actix_web::http::StatusCode;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use scim_v2::filter::{AttrExp, CompValue, CompareOp, Filter, PatchPath, ValFilter};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use super::error::ScimError;
-use super::input::field;
-use super::resource::{self, GROUP, PATCH};
-use super::users::{ListQuery, MAX_PAGE, Reply};
+use super::input::{self, field};
+use super::operations::{ListQuery, Outcome, Reply, Resource};
+use super::patch;
+use super::resource::{self, GROUP};
 use crate::db::schema::{employees, scim_group_members as members, scim_groups as g};
-use crate::db::{DbConnection, is_unique_violation};
+use crate::db::{self, DbConnection, is_unique_violation};
 use crate::directory::accounts::Account;
 use crate::directory::employees as people;
 use crate::directory::{DirectoryError, clock, keys};
@@ -81,224 +82,212 @@ fn wants_members(query: &ListQuery) -> bool {
         .any(|a| a.trim().eq_ignore_ascii_case("members"))
 }
 
-pub fn list(
-    conn: &mut DbConnection,
-    account: &Account,
-    query: &ListQuery,
-    base: &str,
-) -> Result<Reply, ScimError> {
-    let mut select = g::table.filter(g::account_id.eq(&account.id)).into_boxed();
-    if let Some(text) = query.filter.as_deref().filter(|f| !f.trim().is_empty()) {
-        let parsed: Filter = super::filter::parse(text)?;
-        let Filter::Attr(AttrExp::Comparison(path, CompareOp::Eq, CompValue::Str(value))) = parsed
-        else {
-            return Err(ScimError::filter(
-                "groups filter on displayName, externalId or id with eq",
-            ));
-        };
-        select = match path.name.to_ascii_lowercase().as_str() {
-            "displayname" => select.filter(g::display_name_key.eq(keys::normalise(&value))),
-            "externalid" => select.filter(g::external_id.eq(value)),
-            "id" => select.filter(g::id.eq(value)),
-            other => {
-                return Err(ScimError::filter(format!(
-                    "filtering groups on {other} is not supported"
-                )));
-            }
-        };
-    }
-    let all: Vec<Group> = select
-        .order(g::display_name_key)
-        .select(Group::as_select())
-        .load(conn)?;
-    let start = query.start_index.unwrap_or(1).max(1) as usize;
-    let count = query.count.unwrap_or(100).clamp(0, MAX_PAGE) as usize;
-    let with_members = wants_members(query);
-    let page: Vec<Value> = all
-        .iter()
-        .skip(start - 1)
-        .take(count)
-        .map(|group| render(conn, group, base, with_members))
-        .collect::<Result<_, _>>()?;
-    Ok(Reply::json(
-        StatusCode::OK,
-        resource::list_response(all.len(), start, page),
-    ))
-}
+/// The SCIM resource type `Group`: the account's groups of SCIM-visible users.
+pub struct Groups;
 
-pub fn get(
-    conn: &mut DbConnection,
-    account: &Account,
-    id: &str,
-    query: &ListQuery,
-    base: &str,
-) -> Result<Reply, ScimError> {
-    let group = find(conn, account, id)?;
-    Ok(Reply::json(
-        StatusCode::OK,
-        render(conn, &group, base, wants_members(query))?,
-    ))
-}
+impl Resource for Groups {
+    const NAMES_A_PERSON: bool = false;
 
-pub fn create(
-    conn: &mut DbConnection,
-    account: &Account,
-    body: &Value,
-    base: &str,
-) -> Result<Reply, ScimError> {
-    super::input::check_schemas(body, GROUP)?;
-    let object = body
-        .as_object()
-        .ok_or_else(|| ScimError::syntax("the body must be a JSON object"))?;
-    let name = display_name(field(object, "displayName"))?;
-    let id = uuid::Uuid::new_v4().to_string();
-    let now = clock::now();
-    diesel::insert_into(g::table)
-        .values((
-            g::id.eq(&id),
-            g::account_id.eq(&account.id),
-            g::display_name.eq(&name),
-            g::display_name_key.eq(keys::normalise(&name)),
-            g::external_id.eq(field(object, "externalId").and_then(Value::as_str)),
-            g::created_at.eq(now),
-            g::updated_at.eq(now),
+    fn list(conn: &mut DbConnection, account: &Account, query: &ListQuery, base: &str) -> Outcome {
+        let mut select = g::table.filter(g::account_id.eq(&account.id)).into_boxed();
+        if let Some(text) = query.filter.as_deref().filter(|f| !f.trim().is_empty()) {
+            let parsed: Filter = super::filter::parse(text)?;
+            let Filter::Attr(AttrExp::Comparison(path, CompareOp::Eq, CompValue::Str(value))) =
+                parsed
+            else {
+                return Err(ScimError::filter(
+                    "groups filter on displayName, externalId or id with eq",
+                ));
+            };
+            select = match path.name.to_ascii_lowercase().as_str() {
+                "displayname" => select.filter(g::display_name_key.eq(keys::normalise(&value))),
+                "externalid" => select.filter(g::external_id.eq(value)),
+                "id" => select.filter(g::id.eq(value)),
+                other => {
+                    return Err(ScimError::filter(format!(
+                        "filtering groups on {other} is not supported"
+                    )));
+                }
+            };
+        }
+        let all: Vec<Group> = select
+            .order(g::display_name_key)
+            .select(Group::as_select())
+            .load(conn)?;
+        let (start, count) = query.page();
+        let (start, count) = (start as usize, count as usize);
+        let with_members = wants_members(query);
+        let page: Vec<Value> = all
+            .iter()
+            .skip(start - 1)
+            .take(count)
+            .map(|group| render(conn, group, base, with_members))
+            .collect::<Result<_, _>>()?;
+        Ok(Reply::json(
+            StatusCode::OK,
+            resource::list_response(all.len(), start, page),
         ))
-        .execute(conn)
-        .map_err(|e| unique(e, &name))?;
-    let group = find(conn, account, &id)?;
-    let skipped = add_members(conn, account, &group, field(object, "members"))?;
-    let mut reply = Reply::json(StatusCode::CREATED, render(conn, &group, base, true)?);
-    reply.location = Some(format!("{base}/Groups/{id}"));
-    reply.note = skipped_note(&skipped);
-    Ok(reply)
-}
-
-pub fn replace(
-    conn: &mut DbConnection,
-    account: &Account,
-    id: &str,
-    body: &Value,
-    base: &str,
-) -> Result<Reply, ScimError> {
-    let group = find(conn, account, id)?;
-    super::input::check_schemas(body, GROUP)?;
-    let object = body
-        .as_object()
-        .ok_or_else(|| ScimError::syntax("the body must be a JSON object"))?;
-    rename(conn, &group, &display_name(field(object, "displayName"))?)?;
-    diesel::update(g::table.find(&group.id))
-        .set(g::external_id.eq(field(object, "externalId").and_then(Value::as_str)))
-        .execute(conn)?;
-    diesel::delete(members::table.filter(members::group_id.eq(&group.id))).execute(conn)?;
-    let skipped = add_members(conn, account, &group, field(object, "members"))?;
-    let group = find(conn, account, id)?;
-    Ok(Reply {
-        note: skipped_note(&skipped),
-        ..Reply::json(StatusCode::OK, render(conn, &group, base, true)?)
-    })
-}
-
-pub fn patch(
-    conn: &mut DbConnection,
-    account: &Account,
-    id: &str,
-    body: &Value,
-    _base: &str,
-) -> Result<Reply, ScimError> {
-    let group = find(conn, account, id)?;
-    let object = body
-        .as_object()
-        .ok_or_else(|| ScimError::syntax("the body must be a JSON object"))?;
-    let schemas_ok = field(object, "schemas")
-        .and_then(Value::as_array)
-        .is_some_and(|s| s.iter().any(|v| v.as_str() == Some(PATCH)));
-    if !schemas_ok {
-        return Err(ScimError::syntax(format!("schemas must contain {PATCH}")));
     }
-    let operations = field(object, "Operations")
-        .and_then(Value::as_array)
-        .ok_or_else(|| ScimError::syntax("Operations must be an array"))?;
-    let mut skipped = Vec::new();
-    for operation in operations {
-        let operation = operation
-            .as_object()
-            .ok_or_else(|| ScimError::syntax("each operation must be an object"))?;
-        let op = field(operation, "op")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_ascii_lowercase();
-        let path = field(operation, "path")
-            .and_then(Value::as_str)
-            .map(str::trim)
-            .filter(|p| !p.is_empty());
-        let value = field(operation, "value");
-        match (op.as_str(), path) {
-            ("add" | "replace", None) => {
-                let Some(Value::Object(values)) = value else {
-                    return Err(ScimError::syntax(
-                        "an operation without a path needs an object value",
-                    ));
-                };
-                if let Some(name) = field(values, "displayName") {
-                    rename(conn, &group, &display_name(Some(name))?)?;
-                }
-                if let Some(list) = field(values, "members") {
-                    if op == "replace" {
-                        diesel::delete(members::table.filter(members::group_id.eq(&group.id)))
-                            .execute(conn)?;
+
+    fn get(
+        conn: &mut DbConnection,
+        account: &Account,
+        id: &str,
+        query: &ListQuery,
+        base: &str,
+    ) -> Outcome {
+        let group = find(conn, account, id)?;
+        Ok(Reply::json(
+            StatusCode::OK,
+            render(conn, &group, base, wants_members(query))?,
+        ))
+    }
+
+    fn create(conn: &mut DbConnection, account: &Account, body: &Value, base: &str) -> Outcome {
+        input::check_schemas(body, GROUP)?;
+        let object = input::object(body)?;
+        let name = display_name(field(object, "displayName"))?;
+        let id = uuid::Uuid::new_v4().to_string();
+        let now = clock::now();
+        diesel::insert_into(g::table)
+            .values((
+                g::id.eq(&id),
+                g::account_id.eq(&account.id),
+                g::display_name.eq(&name),
+                g::display_name_key.eq(keys::normalise(&name)),
+                g::external_id.eq(external_id(object)),
+                g::created_at.eq(now),
+                g::updated_at.eq(now),
+            ))
+            .execute(conn)
+            .map_err(|e| unique(e, &name))?;
+        let group = find(conn, account, &id)?;
+        let skipped = add_members(conn, account, &group, field(object, "members"))?;
+        let mut reply = Reply::json(StatusCode::CREATED, render(conn, &group, base, true)?);
+        reply.location = Some(format!("{base}/Groups/{id}"));
+        reply.note = skipped_note(&skipped);
+        Ok(reply)
+    }
+
+    fn replace(
+        conn: &mut DbConnection,
+        account: &Account,
+        id: &str,
+        body: &Value,
+        base: &str,
+    ) -> Outcome {
+        let group = find(conn, account, id)?;
+        input::check_schemas(body, GROUP)?;
+        let object = input::object(body)?;
+        rename(conn, &group, &display_name(field(object, "displayName"))?)?;
+        set_external_id(conn, &group, external_id(object))?;
+        clear_members(conn, &group)?;
+        let skipped = add_members(conn, account, &group, field(object, "members"))?;
+        let group = find(conn, account, id)?;
+        Ok(Reply {
+            note: skipped_note(&skipped),
+            ..Reply::json(StatusCode::OK, render(conn, &group, base, true)?)
+        })
+    }
+
+    fn patch(
+        conn: &mut DbConnection,
+        account: &Account,
+        id: &str,
+        body: &Value,
+        _base: &str,
+    ) -> Outcome {
+        let group = find(conn, account, id)?;
+        let mut skipped = Vec::new();
+        for operation in patch::operations(body)? {
+            let operation = patch::operation(operation)?;
+            let op = field(operation, "op")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            let path = field(operation, "path")
+                .and_then(Value::as_str)
+                .map(str::trim)
+                .filter(|p| !p.is_empty());
+            let value = field(operation, "value");
+            match (op.as_str(), path) {
+                ("add" | "replace", None) => {
+                    let Some(Value::Object(values)) = value else {
+                        return Err(ScimError::syntax(
+                            "an operation without a path needs an object value",
+                        ));
+                    };
+                    if let Some(name) = field(values, "displayName") {
+                        rename(conn, &group, &display_name(Some(name))?)?;
                     }
-                    skipped.extend(add_members(conn, account, &group, Some(list))?);
+                    if let Some(list) = field(values, "members") {
+                        if op == "replace" {
+                            clear_members(conn, &group)?;
+                        }
+                        skipped.extend(add_members(conn, account, &group, Some(list))?);
+                    }
                 }
-            }
-            ("add" | "replace", Some(p)) if p.eq_ignore_ascii_case("displayName") => {
-                rename(conn, &group, &display_name(value)?)?;
-            }
-            ("add" | "replace", Some(p)) if p.eq_ignore_ascii_case("externalId") => {
-                diesel::update(g::table.find(&group.id))
-                    .set(g::external_id.eq(value.and_then(Value::as_str)))
-                    .execute(conn)?;
-            }
-            ("add" | "replace", Some(p)) if p.eq_ignore_ascii_case("members") => {
-                if op == "replace" {
-                    diesel::delete(members::table.filter(members::group_id.eq(&group.id)))
-                        .execute(conn)?;
+                ("add" | "replace", Some(p)) if p.eq_ignore_ascii_case("displayName") => {
+                    rename(conn, &group, &display_name(value)?)?;
                 }
-                skipped.extend(add_members(conn, account, &group, value)?);
-            }
-            ("remove", Some(p)) if p.eq_ignore_ascii_case("externalId") => {
-                diesel::update(g::table.find(&group.id))
-                    .set(g::external_id.eq(None::<String>))
-                    .execute(conn)?;
-            }
-            ("remove", Some(p)) => remove_members(conn, &group, p, value)?,
-            ("add" | "replace", Some(p)) => {
-                return Err(ScimError::path(format!(
-                    "{p:?} is not a Group attribute we change"
-                )));
-            }
-            ("remove", None) => return Err(ScimError::no_target("remove needs a path")),
-            (other, _) => {
-                return Err(ScimError::syntax(format!(
-                    "op {other:?} is not add, replace or remove"
-                )));
+                ("add" | "replace", Some(p)) if p.eq_ignore_ascii_case("externalId") => {
+                    set_external_id(conn, &group, value.and_then(Value::as_str))?;
+                }
+                ("add" | "replace", Some(p)) if p.eq_ignore_ascii_case("members") => {
+                    if op == "replace" {
+                        clear_members(conn, &group)?;
+                    }
+                    skipped.extend(add_members(conn, account, &group, value)?);
+                }
+                ("remove", Some(p)) if p.eq_ignore_ascii_case("externalId") => {
+                    set_external_id(conn, &group, None)?;
+                }
+                ("remove", Some(p)) => remove_members(conn, &group, p, value)?,
+                ("add" | "replace", Some(p)) => {
+                    return Err(ScimError::path(format!(
+                        "{p:?} is not a Group attribute we change"
+                    )));
+                }
+                ("remove", None) => return Err(ScimError::no_target("remove needs a path")),
+                (other, _) => {
+                    return Err(ScimError::syntax(format!(
+                        "op {other:?} is not add, replace or remove"
+                    )));
+                }
             }
         }
+        diesel::update(g::table.find(&group.id))
+            .set(g::updated_at.eq(clock::now()))
+            .execute(conn)?;
+        // 204 without a body: re-reading every member after each batch would make a large group's
+        // provisioning quadratic (RFC 7644 section 3.5.2 allows it).
+        Ok(Reply {
+            note: skipped_note(&skipped),
+            ..Reply::empty()
+        })
     }
-    diesel::update(g::table.find(&group.id))
-        .set(g::updated_at.eq(clock::now()))
-        .execute(conn)?;
-    // 204 without a body: re-reading every member after each batch would make a large group's
-    // provisioning quadratic (RFC 7644 section 3.5.2 allows it).
-    Ok(Reply {
-        note: skipped_note(&skipped),
-        ..Reply::empty()
-    })
+
+    fn delete(conn: &mut DbConnection, account: &Account, id: &str) -> Outcome {
+        let group = find(conn, account, id)?;
+        diesel::delete(g::table.find(&group.id)).execute(conn)?;
+        Ok(Reply::empty())
+    }
 }
 
-pub fn delete(conn: &mut DbConnection, account: &Account, id: &str) -> Result<Reply, ScimError> {
-    let group = find(conn, account, id)?;
-    diesel::delete(g::table.find(&group.id)).execute(conn)?;
-    Ok(Reply::empty())
+/// The `externalId` a POST or PUT sends (none when absent or not a string).
+fn external_id(object: &Map<String, Value>) -> Option<&str> {
+    field(object, "externalId").and_then(Value::as_str)
+}
+
+fn set_external_id(
+    conn: &mut DbConnection,
+    group: &Group,
+    external_id: Option<&str>,
+) -> Result<(), ScimError> {
+    diesel::update(g::table.find(&group.id))
+        .set(g::external_id.eq(external_id))
+        .execute(conn)?;
+    Ok(())
 }
 
 fn display_name(value: Option<&Value>) -> Result<String, ScimError> {
@@ -384,18 +373,17 @@ fn add_members(
             members::group_id.eq(&group.id),
             members::employee_id.eq(&person.id),
         );
-        match conn {
-            DbConnection::Sqlite(c) => diesel::insert_into(members::table)
-                .values(row)
-                .on_conflict_do_nothing()
-                .execute(c)?,
-            DbConnection::Pg(c) => diesel::insert_into(members::table)
-                .values(row)
-                .on_conflict_do_nothing()
-                .execute(c)?,
-        };
+        db::insert_unless_present(conn, |c| {
+            diesel::insert_into(members::table).values(row).execute(c)
+        })?;
     }
     Ok(skipped)
+}
+
+/// Removes every member of `group`.
+fn clear_members(conn: &mut DbConnection, group: &Group) -> Result<(), ScimError> {
+    diesel::delete(members::table.filter(members::group_id.eq(&group.id))).execute(conn)?;
+    Ok(())
 }
 
 fn skipped_note(skipped: &[String]) -> String {
@@ -417,11 +405,7 @@ fn remove_members(
         .map_err(|_| ScimError::path(format!("{path:?} is not a valid path")))?;
     let ids = match parsed {
         PatchPath::Attr(attr) if attr.name.eq_ignore_ascii_case("members") => match value {
-            None | Some(Value::Null) => {
-                diesel::delete(members::table.filter(members::group_id.eq(&group.id)))
-                    .execute(conn)?;
-                return Ok(());
-            }
+            None | Some(Value::Null) => return clear_members(conn, group),
             some => member_ids(some)?,
         },
         PatchPath::Value(vp) if vp.attr.name.eq_ignore_ascii_case("members") => match vp.filter {

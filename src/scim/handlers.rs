@@ -5,10 +5,12 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::Value;
 
+use super::discovery;
 use super::error::{CONTENT_TYPE, ScimError};
+use super::groups::Groups;
 use super::log_writer::{Line, LogWriter};
-use super::users::{ListQuery, Reply};
-use super::{discovery, groups, users};
+use super::operations::{ListQuery, MAX_PAGE, Outcome, Reply, Resource};
+use super::users::Users;
 use crate::auth::scim_tokens;
 use crate::config::Settings;
 use crate::db::{self, Db, DbConnection};
@@ -41,7 +43,7 @@ async fn run<F>(
     operation: F,
 ) -> HttpResponse
 where
-    F: FnOnce(&mut DbConnection, &Account, &str) -> Result<Reply, ScimError> + Send + 'static,
+    F: FnOnce(&mut DbConnection, &Account, &str) -> Outcome + Send + 'static,
 {
     let target = request
         .uri()
@@ -58,7 +60,7 @@ where
     let path = request.path().to_owned();
     let base = format!("{}/scim/v2", settings.public_url);
     let outcome = db
-        .run(move |conn| -> Result<Result<Reply, ScimError>, ScimError> {
+        .run(move |conn| -> Result<Outcome, ScimError> {
             let account_id = match token {
                 Some(token) => scim_tokens::account_of(conn, &token)?,
                 None => None,
@@ -67,7 +69,7 @@ where
                 return Ok(Err(ScimError::unauthorized()));
             };
             let account = accounts::by_id(conn, &account_id)?;
-            let summary = |outcome: &Result<Reply, ScimError>| match outcome {
+            let summary = |outcome: &Outcome| match outcome {
                 Ok(reply) => (
                     reply.status,
                     reply.employee_id.clone().or(subject.clone()),
@@ -91,16 +93,9 @@ where
             // its log line written on its own.
             let outcome = match writes {
                 true => db::write(conn, |c| {
-                    let reply = operation(c, &account, &base)?;
-                    record(
-                        c,
-                        (
-                            reply.status,
-                            reply.employee_id.clone().or_else(|| subject.clone()),
-                            reply.note.clone(),
-                        ),
-                    )?;
-                    Ok(reply)
+                    let done = Ok(operation(c, &account, &base)?);
+                    record(c, summary(&done))?;
+                    done
                 }),
                 false => operation(conn, &account, &base),
             };
@@ -165,67 +160,6 @@ async fn json_body(payload: web::Payload) -> Result<Value, ScimError> {
 fn query(request: &HttpRequest) -> Result<ListQuery, ScimError> {
     serde_urlencoded::from_str::<ListQuery>(request.query_string())
         .map_err(|e| ScimError::value(format!("the query string is not valid: {e}")))
-}
-
-type Outcome = Result<Reply, ScimError>;
-
-/// The operations a SCIM resource type offers; the handlers below serve both.
-trait Resource: 'static {
-    /// Whether the path id names a person (it goes into the provisioning log).
-    const NAMES_A_PERSON: bool;
-    fn list(c: &mut DbConnection, a: &Account, q: &ListQuery, base: &str) -> Outcome;
-    fn get(c: &mut DbConnection, a: &Account, id: &str, q: &ListQuery, base: &str) -> Outcome;
-    fn create(c: &mut DbConnection, a: &Account, body: &Value, base: &str) -> Outcome;
-    fn replace(c: &mut DbConnection, a: &Account, id: &str, body: &Value, base: &str) -> Outcome;
-    fn patch(c: &mut DbConnection, a: &Account, id: &str, body: &Value, base: &str) -> Outcome;
-    fn delete(c: &mut DbConnection, a: &Account, id: &str) -> Outcome;
-}
-
-struct Users;
-struct Groups;
-
-impl Resource for Users {
-    const NAMES_A_PERSON: bool = true;
-    fn list(c: &mut DbConnection, a: &Account, q: &ListQuery, base: &str) -> Outcome {
-        users::list(c, a, q, base)
-    }
-    fn get(c: &mut DbConnection, a: &Account, id: &str, q: &ListQuery, base: &str) -> Outcome {
-        users::get(c, a, id, q, base)
-    }
-    fn create(c: &mut DbConnection, a: &Account, body: &Value, base: &str) -> Outcome {
-        users::create(c, a, body, base)
-    }
-    fn replace(c: &mut DbConnection, a: &Account, id: &str, body: &Value, base: &str) -> Outcome {
-        users::replace(c, a, id, body, base)
-    }
-    fn patch(c: &mut DbConnection, a: &Account, id: &str, body: &Value, base: &str) -> Outcome {
-        users::patch(c, a, id, body, base)
-    }
-    fn delete(c: &mut DbConnection, a: &Account, id: &str) -> Outcome {
-        users::delete(c, a, id)
-    }
-}
-
-impl Resource for Groups {
-    const NAMES_A_PERSON: bool = false;
-    fn list(c: &mut DbConnection, a: &Account, q: &ListQuery, base: &str) -> Outcome {
-        groups::list(c, a, q, base)
-    }
-    fn get(c: &mut DbConnection, a: &Account, id: &str, q: &ListQuery, base: &str) -> Outcome {
-        groups::get(c, a, id, q, base)
-    }
-    fn create(c: &mut DbConnection, a: &Account, body: &Value, base: &str) -> Outcome {
-        groups::create(c, a, body, base)
-    }
-    fn replace(c: &mut DbConnection, a: &Account, id: &str, body: &Value, base: &str) -> Outcome {
-        groups::replace(c, a, id, body, base)
-    }
-    fn patch(c: &mut DbConnection, a: &Account, id: &str, body: &Value, base: &str) -> Outcome {
-        groups::patch(c, a, id, body, base)
-    }
-    fn delete(c: &mut DbConnection, a: &Account, id: &str) -> Outcome {
-        groups::delete(c, a, id)
-    }
 }
 
 fn subject<R: Resource>(id: &str) -> Option<String> {
@@ -295,17 +229,7 @@ async fn replace<R: Resource>(
     db: web::Data<Db>,
     settings: web::Data<Settings>,
 ) -> HttpResponse {
-    let id = id.into_inner();
-    let body = json_body(payload).await;
-    run(
-        &request,
-        &db,
-        &settings,
-        true,
-        subject::<R>(&id),
-        move |c, a, base| R::replace(c, a, &id, &body?, base),
-    )
-    .await
+    change::<R>(request, id, payload, db, settings, R::replace).await
 }
 
 async fn patch<R: Resource>(
@@ -315,6 +239,20 @@ async fn patch<R: Resource>(
     db: web::Data<Db>,
     settings: web::Data<Settings>,
 ) -> HttpResponse {
+    change::<R>(request, id, payload, db, settings, R::patch).await
+}
+
+/// An operation that changes one resource by the body it is sent (PUT, PATCH).
+type Change = fn(&mut DbConnection, &Account, &str, &Value, &str) -> Outcome;
+
+async fn change<R: Resource>(
+    request: HttpRequest,
+    id: web::Path<String>,
+    payload: web::Payload,
+    db: web::Data<Db>,
+    settings: web::Data<Settings>,
+    operation: Change,
+) -> HttpResponse {
     let id = id.into_inner();
     let body = json_body(payload).await;
     run(
@@ -323,7 +261,7 @@ async fn patch<R: Resource>(
         &settings,
         true,
         subject::<R>(&id),
-        move |c, a, base| R::patch(c, a, &id, &body?, base),
+        move |c, a, base| operation(c, a, &id, &body?, base),
     )
     .await
 }
@@ -357,20 +295,17 @@ async fn search_all(
     run(&request, &db, &settings, false, None, move |c, a, base| {
         let query = ListQuery::from_search(&body?)?;
         let everything = ListQuery {
+            filter: query.filter.clone(),
             start_index: Some(1),
-            count: Some(users::MAX_PAGE),
-            ..ListQuery {
-                filter: query.filter.clone(),
-                attributes: query.attributes.clone(),
-                excluded_attributes: query.excluded_attributes.clone(),
-                ..ListQuery::default()
-            }
+            count: Some(MAX_PAGE),
+            attributes: query.attributes.clone(),
+            excluded_attributes: query.excluded_attributes.clone(),
         };
         let mut found = Vec::new();
         let mut first_error = None;
         for outcome in [
-            users::list(c, a, &everything, base),
-            groups::list(c, a, &everything, base),
+            Users::list(c, a, &everything, base),
+            Groups::list(c, a, &everything, base),
         ] {
             match outcome {
                 Ok(reply) => found.extend(
@@ -385,8 +320,8 @@ async fn search_all(
         if let (true, Some(error)) = (found.is_empty(), first_error) {
             return Err(error);
         }
-        let start = query.start_index.unwrap_or(1).max(1) as usize;
-        let count = query.count.unwrap_or(100).clamp(0, users::MAX_PAGE) as usize;
+        let (start, count) = query.page();
+        let (start, count) = (start as usize, count as usize);
         let total = found.len();
         let page: Vec<Value> = found.into_iter().skip(start - 1).take(count).collect();
         Ok(Reply::json(

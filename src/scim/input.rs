@@ -93,9 +93,7 @@ pub struct UserInput {
 /// `schemas` of a POST or PUT: an array that holds the resource's core schema URN (RFC 7643
 /// section 3 makes it required; Entra always sends it).
 pub fn check_schemas(doc: &Value, core: &str) -> Result<(), ScimError> {
-    let Some(object) = doc.as_object() else {
-        return Err(ScimError::syntax("the body must be a JSON object"));
-    };
+    let object = object(doc)?;
     match field(object, "schemas") {
         None => Err(ScimError::value(format!(
             "schemas is required: an array containing {core}"
@@ -121,9 +119,7 @@ pub fn check_schemas(doc: &Value, core: &str) -> Result<(), ScimError> {
 
 /// Reads a User document; a date given without a time is the start of that day in `zone`.
 pub fn parse_user(doc: &Value, zone: Tz) -> Result<UserInput, ScimError> {
-    let object = doc
-        .as_object()
-        .ok_or_else(|| ScimError::syntax("the body must be a JSON object"))?;
+    let object = object(doc)?;
     let mut enterprise = Map::new();
     let mut ours = Map::new();
     for (key, value) in object {
@@ -316,6 +312,12 @@ fn merge_extension(
         into.insert(rest.to_owned(), value.clone());
     }
     Ok(())
+}
+
+/// A request body, which must be a JSON object.
+pub fn object(body: &Value) -> Result<&Map<String, Value>, ScimError> {
+    body.as_object()
+        .ok_or_else(|| ScimError::syntax("the body must be a JSON object"))
 }
 
 /// Attribute names are case-insensitive (RFC 7643 section 2.1).

@@ -8,6 +8,7 @@ pub mod groups;
 pub mod handlers;
 pub mod input;
 pub mod log_writer;
+pub mod operations;
 pub mod patch;
 pub mod resource;
 pub mod users;

@@ -16,24 +16,33 @@ enum Op {
     Remove,
 }
 
-/// Checks the PatchOp envelope and applies each operation to `doc` in order.
-pub fn apply(doc: &mut Value, request: &Value) -> Result<(), ScimError> {
-    let body = request
-        .as_object()
-        .ok_or_else(|| ScimError::syntax("the body must be a JSON object"))?;
+/// The operations of a PatchOp request (RFC 7644 section 3.5.2), once its envelope is checked:
+/// a JSON object whose `schemas` holds the PatchOp URN and whose `Operations` is an array.
+pub fn operations(request: &Value) -> Result<&[Value], ScimError> {
+    let body = super::input::object(request)?;
     let schemas_ok = super::input::field(body, "schemas")
         .and_then(Value::as_array)
         .is_some_and(|s| s.iter().any(|v| v.as_str() == Some(PATCH)));
     if !schemas_ok {
         return Err(ScimError::syntax(format!("schemas must contain {PATCH}")));
     }
-    let operations = super::input::field(body, "Operations")
+    super::input::field(body, "Operations")
         .and_then(Value::as_array)
-        .ok_or_else(|| ScimError::syntax("Operations must be an array"))?;
-    for operation in operations {
-        let operation = operation
-            .as_object()
-            .ok_or_else(|| ScimError::syntax("each operation must be an object"))?;
+        .map(Vec::as_slice)
+        .ok_or_else(|| ScimError::syntax("Operations must be an array"))
+}
+
+/// One operation of a PatchOp request, which must be a JSON object.
+pub fn operation(operation: &Value) -> Result<&Map<String, Value>, ScimError> {
+    operation
+        .as_object()
+        .ok_or_else(|| ScimError::syntax("each operation must be an object"))
+}
+
+/// Checks the PatchOp envelope and applies each operation to `doc` in order.
+pub fn apply(doc: &mut Value, request: &Value) -> Result<(), ScimError> {
+    for operation in operations(request)? {
+        let operation = self::operation(operation)?;
         let op = match super::input::field(operation, "op")
             .and_then(Value::as_str)
             .map(str::to_ascii_lowercase)
