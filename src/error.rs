@@ -40,6 +40,9 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A defect of this build: it would answer every page with an error.
+    #[error("the built-in templates do not parse: {0}")]
+    Templates(String),
     /// A command's input refused for a reason the message states.
     #[error("{0}")]
     Input(String),
@@ -58,7 +61,9 @@ impl Error {
     /// command line.)
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Config(_) | Error::Db(_) | Error::Bind { .. } => EXIT_CONFIG,
+            Error::Config(_) | Error::Db(_) | Error::Bind { .. } | Error::Templates(_) => {
+                EXIT_CONFIG
+            }
             Error::Directory(DirectoryError::Db(_) | DirectoryError::Randomness(_))
             | Error::Csv(CsvError::Directory(DirectoryError::Db(_))) => EXIT_CONFIG,
             Error::Io { .. } | Error::Input(_) | Error::Directory(_) | Error::Csv(_) => EXIT_INPUT,

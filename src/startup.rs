@@ -22,6 +22,7 @@ impl Application {
     /// Opens the store (creating and migrating it as needed) and binds the listener. Fails with a
     /// message when the store or the address cannot be had.
     pub fn build(settings: Settings) -> Result<Application, Error> {
+        crate::web::pages::check().map_err(Error::Templates)?;
         let db = Db::open(&settings.store, settings.db_pool_size)?;
         let listener = TcpListener::bind(&settings.bind).map_err(|source| Error::Bind {
             address: settings.bind.clone(),
@@ -67,7 +68,7 @@ fn spawn_housekeeping(db: Db, retention: crate::directory::expiry::Retention) {
                 })
                 .await;
             match purged {
-                Ok(purged) if purged.total() > 0 => log::info!("housekeeping purged {purged:?}"),
+                Ok(purged) if purged.total() > 0 => log::info!("housekeeping {purged}"),
                 Ok(_) => {}
                 Err(error) => log::warn!("housekeeping failed: {error}"),
             }
@@ -77,8 +78,10 @@ fn spawn_housekeeping(db: Db, retention: crate::directory::expiry::Retention) {
 
 fn serve(listener: TcpListener, db: Db, settings: Settings) -> Result<Server, Error> {
     let https = settings.is_https();
-    let log_writer =
-        actix_web::web::Data::new(crate::scim::log_writer::LogWriter::start(db.clone()));
+    let log_writer = actix_web::web::Data::new(
+        crate::scim::log_writer::LogWriter::start(db.clone())
+            .map_err(|e| Error::io("cannot start the provisioning log writer", e))?,
+    );
     let limiter = actix_web::web::Data::new(crate::auth::login_limiter::LoginLimiter::per_minute(
         settings.login_rate_per_minute,
     ));

@@ -17,7 +17,6 @@ use crate::config::Settings;
 use crate::db::{Db, DbConnection};
 use crate::directory::DirectoryError;
 use crate::directory::accounts::{self, Account};
-use crate::directory::expiry::Purged;
 use crate::directory::history::{Actor, Source};
 use crate::error::Error;
 use crate::startup::Application;
@@ -280,27 +279,13 @@ pub fn run(command: Command, settings: &Settings) -> Result<(), Error> {
             let purged = crate::db::write(&mut conn, |c| {
                 crate::directory::expiry::housekeeping(c, retention)
             })?;
-            eprintln!("{}", purged_sentence(&purged));
+            eprintln!("{purged}");
             Ok(())
         }
     }
 }
 
 /// What housekeeping purged, one count per kind.
-fn purged_sentence(purged: &Purged) -> String {
-    format!(
-        "purged {} expired pending sign-ins, {} replay entries, {} sessions, {} password links, \
-         {} failure counters, {} provisioning log lines and {} login journal rows",
-        purged.saml_requests,
-        purged.replay_entries,
-        purged.sessions,
-        purged.password_links,
-        purged.failure_counters,
-        purged.log_lines,
-        purged.journal_rows
-    )
-}
-
 fn open(settings: &Settings) -> Result<Db, Error> {
     Ok(Db::open(&settings.store, 2)?)
 }

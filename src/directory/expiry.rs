@@ -34,6 +34,24 @@ pub struct Retention {
     pub login_journal_days: u32,
 }
 
+/// What an operator reads: every kind, in words.
+impl std::fmt::Display for Purged {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "purged {} expired pending sign-ins, {} replay entries, {} sessions, {} password \
+             links, {} failure counters, {} provisioning log lines and {} login journal rows",
+            self.saml_requests,
+            self.replay_entries,
+            self.sessions,
+            self.password_links,
+            self.failure_counters,
+            self.log_lines,
+            self.journal_rows
+        )
+    }
+}
+
 impl Purged {
     pub fn total(&self) -> usize {
         self.saml_requests

@@ -30,13 +30,12 @@ pub struct LogWriter {
 }
 
 impl LogWriter {
-    pub fn start(db: Db) -> LogWriter {
+    pub fn start(db: Db) -> std::io::Result<LogWriter> {
         let (queue, lines) = sync_channel(QUEUE);
         std::thread::Builder::new()
             .name("provisioning-log".into())
-            .spawn(move || drain(&db, &lines))
-            .unwrap_or_else(|e| panic!("cannot start the provisioning log writer: {e}"));
-        LogWriter { queue }
+            .spawn(move || drain(&db, &lines))?;
+        Ok(LogWriter { queue })
     }
 
     pub fn send(&self, line: Line) {

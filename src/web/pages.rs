@@ -5,7 +5,9 @@ use actix_web::http::StatusCode;
 use tera::{Context, Tera};
 
 /// Templates compiled into the binary, parsed once; they hold no request state.
-static TEMPLATES: LazyLock<Tera> = LazyLock::new(|| {
+/// The built-in templates, parsed once. `check` runs at startup, so a server whose templates
+/// do not parse never starts, and no request path can panic on them.
+static TEMPLATES: LazyLock<Result<Tera, tera::Error>> = LazyLock::new(|| {
     let mut tera = Tera::default();
     tera.add_raw_templates([
         ("base.html", include_str!("../../templates/base.html")),
@@ -19,10 +21,14 @@ static TEMPLATES: LazyLock<Tera> = LazyLock::new(|| {
         ),
         ("forgot.html", include_str!("../../templates/forgot.html")),
     ])
-    .and_then(|()| tera.add_raw_templates(ADMIN_TEMPLATES))
-    .unwrap_or_else(|e| panic!("built-in templates must parse: {e}"));
-    tera
+    .and_then(|()| tera.add_raw_templates(ADMIN_TEMPLATES))?;
+    Ok(tera)
 });
+
+/// Whether the built-in templates parse (with the reason when not).
+pub fn check() -> Result<(), String> {
+    TEMPLATES.as_ref().map(|_| ()).map_err(|e| format!("{e:?}"))
+}
 
 macro_rules! admin_templates {
     ($($name:literal),* $(,)?) => {
@@ -45,7 +51,12 @@ const ADMIN_TEMPLATES: [(&str, &str); 11] = admin_templates!(
 );
 
 pub fn render(template: &str, context: &Context) -> Result<String, tera::Error> {
-    TEMPLATES.render(template, context)
+    match TEMPLATES.as_ref() {
+        Ok(tera) => tera.render(template, context),
+        Err(error) => Err(tera::Error::msg(format!(
+            "the templates do not parse: {error}"
+        ))),
+    }
 }
 
 /// A plain-language error page for people: status, one sentence, a way back.
@@ -157,4 +168,12 @@ pub fn forged() -> HttpResponse {
         "This form has expired or was sent from another site. Reload the page and submit it again.",
         None,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_built_in_templates_parse() {
+        assert_eq!(super::check(), Ok(()));
+    }
 }
