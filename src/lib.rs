@@ -9,6 +9,7 @@ pub mod db;
 pub mod directory;
 pub mod error;
 pub mod idp;
+pub mod oidc;
 pub mod routes;
 pub mod saml;
 pub mod scim;

@@ -6,6 +6,7 @@ use actix_web::web::{ServiceConfig, get, post, resource, scope};
 
 use crate::admin::{csv, employees, integration, logs, overview, tenant_move};
 use crate::auth::{password_routes as password, routes as home};
+use crate::oidc::endpoints as oidc;
 use crate::saml::handlers as saml;
 use crate::web::{assets, health, metrics};
 
@@ -37,6 +38,25 @@ pub fn configure(config: &mut ServiceConfig) {
             resource("/password/forgot")
                 .route(get().to(password::forgot_form))
                 .route(post().to(password::forgot)),
+        )
+        // OpenID Connect: Gatehouse as the provider of the HR application.
+        .service(
+            resource("/.well-known/openid-configuration")
+                .route(get().to(oidc::discovery::configuration)),
+        )
+        .service(resource("/oauth/jwks").route(get().to(oidc::discovery::jwks)))
+        .service(resource("/oauth/authorize").route(get().to(oidc::authorize::authorize)))
+        .service(resource("/oauth/token").route(post().to(oidc::token::token)))
+        .service(
+            resource("/oauth/userinfo")
+                .route(get().to(oidc::userinfo::userinfo))
+                .route(post().to(oidc::userinfo::userinfo)),
+        )
+        .service(resource("/oauth/revoke").route(post().to(oidc::revoke::revoke)))
+        .service(
+            resource("/oauth/logout")
+                .route(get().to(oidc::logout::logout_get))
+                .route(post().to(oidc::logout::logout_post)),
         )
         // Provisioning: /scim/v2/{Users,Groups}[/{id}], {Users,Groups}/.search, /.search,
         // /ServiceProviderConfig, /Schemas[/{id}], /ResourceTypes[/{id}].

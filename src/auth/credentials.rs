@@ -53,6 +53,8 @@ pub fn set_password(
             .filter(s::id_hash.ne(keep)),
     )
     .execute(conn)?;
+    // A new password ends what applications hold too: whoever had the old one is out.
+    crate::directory::sessions::revoke_grants(conn, &person.id)?;
     let change = Change::flag("local_password", had_one, true);
     history::record(
         conn,

@@ -162,7 +162,13 @@ pub fn succeed(
         credentials::rehash(conn, &person.id, fresh)?;
     }
     credentials::clear_failures(conn, &account.id, &attempt.counter())?;
-    let session = sessions::start(conn, &account.id, &person.id, here)?;
+    let session = sessions::start(
+        conn,
+        &account.id,
+        &person.id,
+        here,
+        sessions::Method::Password,
+    )?;
     let detail = format!("{} signed in with a password", person.user_name);
     journal::record(
         conn,

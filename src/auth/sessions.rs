@@ -25,9 +25,28 @@ pub fn create(conn: &mut DbConnection, account_id: &str, employee_id: &str) -> R
             sessions::created_at.eq(now),
             sessions::expires_at.eq(now + LIFETIME),
             sessions::last_seen_at.eq(Some(now)),
+            sessions::sid.eq(Some(uuid::Uuid::new_v4().to_string())),
         ))
         .execute(conn)?;
     Ok(secret)
+}
+
+/// How a person signed in: the `amr` an application is told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// Through Entra ID.
+    Saml,
+    /// With a local password.
+    Password,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Saml => "saml",
+            Method::Password => "pwd",
+        }
+    }
 }
 
 /// Where a sign-in happens: the browser's `gatehouse_browser` value and the session cookie it
@@ -44,6 +63,7 @@ pub fn start(
     account_id: &str,
     employee_id: &str,
     here: &InBrowser,
+    method: Method,
 ) -> Result<String> {
     if let Some(previous) = &here.previous_session {
         revoke(conn, previous)?;
@@ -54,7 +74,10 @@ pub fn start(
     }
     let secret = create(conn, account_id, employee_id)?;
     diesel::update(sessions::table.find(tokens::digest(&secret)))
-        .set(sessions::browser_hash.eq(browser_hash))
+        .set((
+            sessions::browser_hash.eq(browser_hash),
+            sessions::method.eq(Some(method.as_str())),
+        ))
         .execute(conn)?;
     Ok(secret)
 }
@@ -152,4 +175,61 @@ pub fn find(conn: &mut DbConnection, secret: &str) -> Result<Option<SignedIn>> {
             }
         },
     ))
+}
+
+/// What an application may learn of a current session: who, since when, how, under which id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionFacts {
+    pub account_id: String,
+    pub employee_id: String,
+    pub sid: String,
+    /// `pwd` or `saml`; sessions from before this was recorded say `pwd`.
+    pub method: String,
+    pub auth_time: NaiveDateTime,
+}
+
+/// The facts of a current session whose person may still sign in.
+pub fn facts(conn: &mut DbConnection, secret: &str) -> Result<Option<SessionFacts>> {
+    type Row = (
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        NaiveDateTime,
+        NaiveDateTime,
+        String,
+    );
+    let hash = tokens::digest(secret);
+    let row: Option<Row> = sessions::table
+        .inner_join(employees::table.on(employees::id.eq(sessions::employee_id)))
+        .filter(sessions::id_hash.eq(&hash))
+        .filter(employees::active.eq(true))
+        .filter(employees::released_at.is_null())
+        .select((
+            sessions::account_id,
+            sessions::employee_id,
+            sessions::sid,
+            sessions::method,
+            sessions::created_at,
+            sessions::expires_at,
+            sessions::id_hash,
+        ))
+        .first(conn)
+        .optional()?;
+    Ok(row.filter(|r| r.5 > clock::now()).map(
+        |(account_id, employee_id, sid, method, created, _, id_hash)| SessionFacts {
+            account_id,
+            employee_id,
+            // Sessions from before `sid` existed: their digest is as stable and reveals nothing.
+            sid: sid.unwrap_or(id_hash),
+            method: method.unwrap_or_else(|| Method::Password.as_str().to_owned()),
+            auth_time: created,
+        },
+    ))
+}
+
+/// Ends every session with this public id (an application's RP-initiated logout).
+pub fn revoke_sid(conn: &mut DbConnection, sid: &str) -> Result<()> {
+    diesel::delete(sessions::table.filter(sessions::sid.eq(sid))).execute(conn)?;
+    Ok(())
 }

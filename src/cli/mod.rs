@@ -5,6 +5,7 @@
 
 mod account;
 mod admin;
+mod client;
 mod employee;
 mod settings;
 mod transfer;
@@ -121,6 +122,52 @@ pub enum Command {
     /// Purge expired one-time state and old provisioning log lines once (every server also
     /// does this hourly); safe while servers run.
     Housekeeping,
+    /// Applications that sign people in through Gatehouse (OpenID Connect relying parties).
+    #[command(subcommand)]
+    Client(ClientCommand),
+    /// The OpenID Connect provider's signing keys.
+    #[command(subcommand)]
+    Oidc(OidcCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClientCommand {
+    /// Register an application; prints `client_id=...` and, unless --public,
+    /// `client_secret=...` (shown once; only its hash is stored).
+    Create {
+        name: String,
+        /// Where the application receives the sign-in (exact; for native apps
+        /// http://127.0.0.1/path matches any port). Repeat for several.
+        #[arg(long = "redirect-uri", required = true)]
+        redirect_uris: Vec<String>,
+        /// A mobile app or single-page app: no secret, PKCE (S256) required. May use a
+        /// private-use scheme such as com.example.hr:/callback.
+        #[arg(long)]
+        public: bool,
+        /// Where the application may send people after signing out. Repeat for several.
+        #[arg(long = "post-logout-uri")]
+        post_logout_uris: Vec<String>,
+        /// Receives OpenID Connect Back-Channel Logout tokens when a person's sign-in ends.
+        #[arg(long = "backchannel-logout-uri")]
+        backchannel_logout_uri: Option<String>,
+        /// Only these accounts' people may sign in to it (comma-separated slugs); default all.
+        #[arg(long, value_delimiter = ',')]
+        accounts: Vec<String>,
+    },
+    /// One line per application: client_id, name, public|confidential, accounts, redirect URIs.
+    List,
+    /// A new secret for a confidential application; prints `client_secret=...`. The old secret
+    /// keeps working for 24 hours.
+    Secret { client_id: String },
+    /// Remove an application; every sign-in it holds ends.
+    Delete { client_id: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OidcCommand {
+    /// Add a new ID-token signing key; the previous one stays in the JWKS until every token it
+    /// signed has expired. Prints the new key id.
+    RotateKey,
 }
 
 #[derive(Debug, Subcommand)]
@@ -273,6 +320,8 @@ pub fn run(command: Command, settings: &Settings) -> Result<(), Error> {
         }
         Command::Export { file } => transfer::export(settings, &file),
         Command::Import { file } => transfer::import(settings, &file),
+        Command::Client(command) => client::run(command, &open(settings)?),
+        Command::Oidc(OidcCommand::RotateKey) => client::rotate_key(&open(settings)?),
         Command::Housekeeping => {
             let mut conn = open(settings)?.conn()?;
             let retention = settings.retention();

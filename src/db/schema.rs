@@ -92,6 +92,8 @@ diesel::table! {
         expires_at -> Timestamp,
         last_seen_at -> Nullable<Timestamp>,
         browser_hash -> Nullable<Text>,
+        sid -> Nullable<Text>,
+        method -> Nullable<Text>,
     }
 }
 
@@ -249,6 +251,82 @@ diesel::table! {
 }
 
 diesel::joinable!(employees -> accounts (account_id));
+diesel::table! {
+    oidc_clients (id) {
+        id -> Text,
+        name -> Text,
+        public -> Bool,
+        redirect_uris -> Text,
+        post_logout_uris -> Text,
+        backchannel_logout_uri -> Nullable<Text>,
+        accounts -> Nullable<Text>,
+        secret_hash -> Nullable<Text>,
+        previous_secret_hash -> Nullable<Text>,
+        previous_secret_until -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    oidc_client_use (client_id, account_id) {
+        client_id -> Text,
+        account_id -> Text,
+        last_used_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    oidc_keys (kid) {
+        kid -> Text,
+        private_pem -> Text,
+        created_at -> Timestamp,
+        retired_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    oidc_grants (id) {
+        id -> Text,
+        client_id -> Text,
+        account_id -> Text,
+        employee_id -> Text,
+        sid -> Text,
+        scope -> Text,
+        nonce -> Nullable<Text>,
+        auth_time -> Timestamp,
+        method -> Text,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    oidc_codes (code_hash) {
+        code_hash -> Text,
+        grant_id -> Text,
+        redirect_uri -> Text,
+        code_challenge -> Nullable<Text>,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    oidc_tokens (token_hash) {
+        token_hash -> Text,
+        grant_id -> Text,
+        kind -> Text,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(oidc_client_use -> oidc_clients (client_id));
+diesel::joinable!(oidc_grants -> oidc_clients (client_id));
+diesel::joinable!(oidc_grants -> employees (employee_id));
+diesel::joinable!(oidc_codes -> oidc_grants (grant_id));
+diesel::joinable!(oidc_tokens -> oidc_grants (grant_id));
 diesel::joinable!(employee_history -> employees (employee_id));
 diesel::joinable!(credentials -> employees (employee_id));
 diesel::joinable!(department_approvers -> employees (employee_id));
@@ -278,4 +356,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     password_links,
     login_failures,
     mail_outbox,
+    oidc_clients,
+    oidc_client_use,
+    oidc_keys,
+    oidc_grants,
+    oidc_codes,
+    oidc_tokens,
 );

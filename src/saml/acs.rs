@@ -227,7 +227,13 @@ fn sign_in(
             &name_id,
             object_id.as_deref(),
         )?;
-        let session = sessions::start(c, &account.id, &person.id, &posted.here)?;
+        let session = sessions::start(
+            c,
+            &account.id,
+            &person.id,
+            &posted.here,
+            sessions::Method::Saml,
+        )?;
         Ok((person.id, session))
     })?;
     attempt.employee_id = Some(person_id);

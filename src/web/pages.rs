@@ -20,6 +20,10 @@ static TEMPLATES: LazyLock<Result<Tera, tera::Error>> = LazyLock::new(|| {
             include_str!("../../templates/password_set.html"),
         ),
         ("forgot.html", include_str!("../../templates/forgot.html")),
+        (
+            "logout_confirm.html",
+            include_str!("../../templates/logout_confirm.html"),
+        ),
     ])
     .and_then(|()| tera.add_raw_templates(ADMIN_TEMPLATES))?;
     Ok(tera)
