@@ -96,6 +96,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    account_domains (domain) {
+        domain -> Text,
+        account_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     account_audit (id) {
         id -> Text,
         account_id -> Text,
@@ -249,6 +257,7 @@ diesel::table! {
 }
 
 diesel::joinable!(employees -> accounts (account_id));
+diesel::joinable!(account_domains -> accounts (account_id));
 diesel::joinable!(employee_history -> employees (employee_id));
 diesel::joinable!(credentials -> employees (employee_id));
 diesel::joinable!(department_approvers -> employees (employee_id));
@@ -260,6 +269,7 @@ diesel::joinable!(scim_group_members -> employees (employee_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
+    account_domains,
     account_audit,
     employees,
     credentials,
