@@ -47,6 +47,7 @@ env "${sso_env[@]}" "$bin" account create acme --name "Acme Ltd" >/dev/null
 env "${sso_env[@]}" "$bin" account idp acme --entity-id "https://sts.windows.net/$tenant/" \
     --sso-url "https://localhost:$idp_port/saml2" --cert certs/test/idp-cert.pem 2>/dev/null
 env "${sso_env[@]}" "$bin" account sso acme on 2>/dev/null
+env "${sso_env[@]}" "$bin" account domain add acme acme.com 2>/dev/null
 printf 'user_name,email,given_name,family_name\nann@acme.com,ann@acme.com,Ann,Lee\nbob@acme.com,bob@acme.com,Bob,Stone\n' \
     >"$sso_work/people.csv"
 env "${sso_env[@]}" "$bin" employee import acme "$sso_work/people.csv" 2>/dev/null

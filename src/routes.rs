@@ -24,11 +24,15 @@ pub fn configure(config: &mut ServiceConfig) {
         .service(resource("/saml/{slug}/metadata").route(get().to(saml::metadata)))
         .service(resource("/saml/{slug}/login").route(get().to(saml::login)))
         .service(resource("/saml/{slug}/acs").route(post().to(saml::acs)))
+        // Identifier-first: the work email (`/login`, or a company's own `/a/{slug}/login`),
+        // then Microsoft or the password step, whose form posts to `/login`.
         .service(
             resource("/login")
                 .route(get().to(password::login_form))
                 .route(post().to(password::login)),
         )
+        .service(resource("/login/identify").route(post().to(password::identify)))
+        .service(resource("/a/{slug}/login").route(get().to(password::account_login_form)))
         .service(
             resource("/password/set")
                 .route(get().to(password::set_form))
@@ -98,6 +102,10 @@ fn admin() -> actix_web::Scope {
                 .route(post().to(integration::scim_token::revoke)),
         )
         .service(resource("/integration/time-zone").route(post().to(integration::time_zone::set)))
+        .service(resource("/integration/domains").route(post().to(integration::domains::add)))
+        .service(
+            resource("/integration/domains/remove").route(post().to(integration::domains::remove)),
+        )
         .service(resource("/employees").route(get().to(employees::list)))
         .service(
             resource("/employees/{id}")

@@ -40,6 +40,8 @@ impl Flash {
             "sso" => "Sign-in settings saved.",
             "idp" => "Identity provider saved.",
             "time-zone" => "Time zone saved.",
+            "domain-added" => "Domain added: its people sign in with this account.",
+            "domain-removed" => "Domain removed.",
             "metadata" => "Federation metadata imported: entity id, sign-on URL and certificates.",
             "certificate-added" => "Certificate trusted.",
             "certificate-promoted" => {

@@ -6,7 +6,8 @@ use super::credentials;
 use super::journal::{self, Outcome, SignInAttempt};
 use super::sessions;
 use crate::db::DbConnection;
-use crate::directory::accounts::{self, Account};
+use crate::directory::account_domains;
+use crate::directory::accounts::Account;
 use crate::directory::employees::{self as people, Employee};
 use crate::directory::history::{self, Action, Actor, Change, Source};
 use crate::directory::{Refusal, Result, keys};
@@ -68,17 +69,12 @@ pub fn password_refusal(account: &Account, person: &Employee) -> Option<Refusal>
     signs_in_with_microsoft(account, person).then_some(Refusal::PasswordWhileSso)
 }
 
-/// The company's slug when it signs people in with Microsoft (for the sign-in page's button).
-pub fn sso_account(conn: &mut DbConnection, slug: &str) -> Result<Option<String>> {
-    Ok(accounts::find_by_slug(conn, slug.trim())?
-        .filter(|a| a.sso_enabled)
-        .map(|a| a.slug))
-}
-
-/// Finds the person by login name or work email in the named account.
+/// Finds the person by login name or work email in their account: the one named by `slug`
+/// or, when `slug` is empty, the one listing the login's domain (`account_domains::resolve`).
+/// An unknown company gives an attempt that fails like a wrong password.
 pub fn look_up(conn: &mut DbConnection, slug: &str, login: &str) -> Result<PasswordAttempt> {
     let login_key = keys::normalise(login);
-    let Some(account) = accounts::find_by_slug(conn, slug.trim())? else {
+    let Some(account) = account_domains::resolve(conn, Some(slug), login)?.0 else {
         return Ok(PasswordAttempt {
             account: None,
             person: None,

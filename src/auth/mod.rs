@@ -6,6 +6,7 @@ pub mod cookies;
 pub mod credentials;
 pub mod csrf;
 pub mod hashing;
+pub mod identify;
 pub mod journal;
 pub mod local_login;
 pub mod login_limiter;

@@ -34,12 +34,13 @@ pub fn send(
     public_url: &str,
 ) -> Result<(String, String)> {
     let link = issue(conn, account, person, purpose, public_url)?;
+    let sign_in = sign_in_url(public_url, account);
     let (subject, body) = match purpose {
         LinkPurpose::Setup => (
             "Set your password",
             format!(
                 "Hello {},\n\nan administrator of {} invites you to set a password. Open this \
-                 link within 24 hours:\n\n{link}\n",
+                 link within 24 hours:\n\n{link}\n\nThen sign in at {sign_in}\n",
                 person.display_name(),
                 account.name
             ),
@@ -48,7 +49,8 @@ pub fn send(
             "Set a new password",
             format!(
                 "Hello {},\n\nsomeone asked to reset your password for {}. Open this link within \
-                 24 hours to choose a new one:\n\n{link}\n\nIf it was not you, ignore this mail.\n",
+                 24 hours to choose a new one:\n\n{link}\n\nThen sign in at {sign_in}\n\nIf it was not you, \
+                 ignore this mail.\n",
                 person.display_name(),
                 account.name
             ),
@@ -56,4 +58,13 @@ pub fn send(
     };
     let queued = outbox::queue(conn, &account.id, &person.email, subject, &body)?;
     Ok((link, queued))
+}
+
+/// Where a mail sends people to sign in: their company's own sign-in page, which needs no
+/// company typed and no domain listed.
+pub fn sign_in_url(public_url: &str, account: &Account) -> String {
+    format!(
+        "{public_url}/a/{}/login",
+        crate::web::urlencode(&account.slug)
+    )
 }

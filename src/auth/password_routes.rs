@@ -7,6 +7,7 @@ use tera::Context;
 
 use super::credentials::{self, LinkPurpose};
 use super::hashing::{Hashing, HashingError};
+use super::identify::{self, NextStep};
 use super::local_login::{self, PasswordAttempt};
 use super::login_limiter::LoginLimiter;
 use super::passwords::{self, Verified};
@@ -22,7 +23,10 @@ use crate::web::pages;
 
 #[derive(Deserialize, Default)]
 pub struct LoginQuery {
+    /// The company, when the link or the client names it (`/login?account=SLUG`).
     account: Option<String>,
+    /// The address to fill in (the OIDC authorize endpoint passes its `login_hint` on).
+    login_hint: Option<String>,
     next: Option<String>,
 }
 
@@ -48,70 +52,216 @@ fn form_page(
     response
 }
 
-/// The sign-in form. `sso_slug` is the named company when it signs people in with Microsoft: a
-/// fact about the company, shown alike to everyone, never about the person.
-#[allow(clippy::too_many_arguments)]
-fn login_page(
+/// The company a form names: trimmed, empty when none, never longer than a slug can be.
+fn named(account: Option<&str>) -> &str {
+    account
+        .map(str::trim)
+        .filter(|a| a.len() <= 100)
+        .unwrap_or_default()
+}
+
+/// The sign-in page of a company (`/a/{slug}/login`), or of none (`/login`).
+fn sign_in_url(account: &str, next: &str) -> String {
+    let next = match next {
+        "/" => String::new(),
+        next => format!("?next={}", crate::web::urlencode(next)),
+    };
+    match account {
+        "" => format!("/login{next}"),
+        slug => format!("/a/{}/login{next}", crate::web::urlencode(slug)),
+    }
+}
+
+/// Step 1: the work email alone (the company fixed when known).
+fn email_page(
     request: &HttpRequest,
     secure: bool,
     status: StatusCode,
     account: &str,
-    sso_slug: Option<&str>,
-    login_name: &str,
+    login_hint: &str,
     next: &str,
-    message: Option<(&str, &str)>,
+    message: Option<&str>,
 ) -> HttpResponse {
     let mut context = Context::new();
     context.insert("account", account);
-    context.insert(
-        "forgot_url",
-        &format!(
-            "/password/forgot?account={}",
-            crate::web::urlencode(account)
-        ),
-    );
-    context.insert("sso_url", &sso_slug.map(|slug| microsoft_url(slug, next)));
-    context.insert("login", login_name);
+    context.insert("login_hint", login_hint);
     context.insert("next", next);
-    context.insert("message", &message.map(|m| m.0));
-    context.insert("tone", &message.map(|m| m.1));
+    context.insert("message", &message);
+    context.insert("tone", "error");
     form_page(request, secure, status, "login.html", context)
 }
 
-fn microsoft_url(slug: &str, next: &str) -> String {
+/// What step 2, the password, shows.
+struct PasswordStep<'a> {
+    /// The company the form carries: only one the request named (see `identify::NextStep`).
+    account: &'a str,
+    /// The company's slug when it signs people in with Microsoft: a fact about the company,
+    /// shown alike to everyone, never about the person.
+    sso_slug: Option<&'a str>,
+    login: &'a str,
+    next: &'a str,
+}
+
+fn password_page(
+    request: &HttpRequest,
+    secure: bool,
+    status: StatusCode,
+    step: &PasswordStep,
+    message: Option<&str>,
+) -> HttpResponse {
+    let mut context = Context::new();
+    context.insert("account", step.account);
+    let forgot = match step.account {
+        "" => "/password/forgot".to_owned(),
+        slug => format!("/password/forgot?account={}", crate::web::urlencode(slug)),
+    };
+    context.insert("forgot_url", &forgot);
+    context.insert("change_url", &sign_in_url(step.account, step.next));
+    context.insert(
+        "sso_url",
+        &step
+            .sso_slug
+            .map(|slug| microsoft_url(slug, step.next, Some(step.login))),
+    );
+    context.insert("login", step.login);
+    context.insert("next", step.next);
+    context.insert("message", &message);
+    context.insert("tone", "error");
+    form_page(request, secure, status, "login_password.html", context)
+}
+
+/// The company's SP-initiated start, with `next` as the RelayState and the typed address as
+/// Entra's login hint (`saml::authn_request::redirect_url` passes it on).
+fn microsoft_url(slug: &str, next: &str, login_hint: Option<&str>) -> String {
+    let hint = login_hint
+        .map(str::trim)
+        .filter(|h| !h.is_empty())
+        .map(|h| format!("&login_hint={}", crate::web::urlencode(h)))
+        .unwrap_or_default();
     format!(
-        "/saml/{}/login?RelayState={}",
+        "/saml/{}/login?RelayState={}{hint}",
         crate::web::urlencode(slug),
         crate::web::urlencode(next)
     )
 }
 
+/// `GET /login[?account=SLUG][&login_hint=EMAIL][&next=/path]`: step 1.
 pub async fn login_form(
     request: HttpRequest,
     query: web::Query<LoginQuery>,
+    settings: web::Data<Settings>,
+) -> HttpResponse {
+    let query = query.into_inner();
+    email_form(&request, &settings, named(query.account.as_deref()), &query)
+}
+
+/// `GET /a/{slug}/login`: step 1 of that company, the sign-in URL of every mail we send. An
+/// unknown slug shows the same page as a company without SSO.
+pub async fn account_login_form(
+    request: HttpRequest,
+    slug: web::Path<String>,
+    query: web::Query<LoginQuery>,
+    settings: web::Data<Settings>,
+) -> HttpResponse {
+    let slug = slug.into_inner();
+    email_form(&request, &settings, named(Some(&slug)), &query.into_inner())
+}
+
+fn email_form(
+    request: &HttpRequest,
+    settings: &Settings,
+    account: &str,
+    query: &LoginQuery,
+) -> HttpResponse {
+    let next = query.next.as_deref().and_then(local_path).unwrap_or("/");
+    let hint = query
+        .login_hint
+        .as_deref()
+        .map(str::trim)
+        .filter(|h| h.len() <= 256)
+        .unwrap_or_default();
+    email_page(
+        request,
+        settings.is_https(),
+        StatusCode::OK,
+        account,
+        hint,
+        next,
+        None,
+    )
+}
+
+#[derive(Deserialize)]
+pub struct IdentifyForm {
+    #[serde(default)]
+    account: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    next: String,
+    /// `password`: the person chose the password step over Microsoft.
+    #[serde(default)]
+    method: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+/// `POST /login/identify`: the address typed, on to Microsoft or to the password step. Where it
+/// goes depends on the company alone (`identify::next_step`), so nothing here tells whether the
+/// address belongs to anyone.
+pub async fn identify(
+    request: HttpRequest,
+    form: web::Form<IdentifyForm>,
     db: web::Data<Db>,
     settings: web::Data<Settings>,
 ) -> Result<HttpResponse, HttpError> {
-    let query = query.into_inner();
-    let next = query.next.as_deref().and_then(local_path).unwrap_or("/");
-    let account = query.account.clone().unwrap_or_default();
-    let sso_slug = db
-        .run(move |conn| local_login::sso_account(conn, &account))
+    let form = form.into_inner();
+    if csrf::check(&request, &form.csrf, &settings.public_url).is_err() {
+        return Ok(pages::forged());
+    }
+    let secure = settings.is_https();
+    let next = local_path(&form.next).unwrap_or("/").to_owned();
+    let account = named(Some(&form.account)).to_owned();
+    let email = form.email.trim().to_owned();
+    if email.is_empty() || email.len() > 256 {
+        return Ok(email_page(
+            &request,
+            secure,
+            StatusCode::BAD_REQUEST,
+            &account,
+            "",
+            &next,
+            Some("Type your work email."),
+        ));
+    }
+    let wants_password = form.method == "password";
+    let (asked, typed) = (account.clone(), email.clone());
+    let step = db
+        .run(move |conn| identify::next_step(conn, Some(&asked), &typed, wants_password))
         .await?;
-    Ok(login_page(
-        &request,
-        settings.is_https(),
-        StatusCode::OK,
-        query.account.as_deref().unwrap_or_default(),
-        sso_slug.as_deref(),
-        "",
-        next,
-        None,
-    ))
+    Ok(match step {
+        NextStep::Microsoft { slug } => {
+            crate::web::see_other(&microsoft_url(&slug, &next, Some(&email)))
+        }
+        NextStep::Password { account, microsoft } => password_page(
+            &request,
+            secure,
+            StatusCode::OK,
+            &PasswordStep {
+                account: account.as_deref().unwrap_or_default(),
+                sso_slug: microsoft.as_deref(),
+                login: &email,
+                next: &next,
+            },
+            None,
+        ),
+    })
 }
 
 #[derive(Deserialize)]
 pub struct LoginForm {
+    /// Empty when the request named no company: then the login's domain says which.
+    #[serde(default)]
     account: String,
     login: String,
     password: String,
@@ -121,7 +271,7 @@ pub struct LoginForm {
     csrf: String,
 }
 
-const WRONG: &str = "The company, login name or password is wrong.";
+const WRONG: &str = "The address or password is wrong.";
 
 pub async fn login(
     request: HttpRequest,
@@ -137,22 +287,23 @@ pub async fn login(
     }
     let secure = settings.is_https();
     let next = local_path(&form.next).unwrap_or("/").to_owned();
+    let account = named(Some(&form.account)).to_owned();
+    let step = |sso_slug| PasswordStep {
+        account: &account,
+        sso_slug,
+        login: &form.login,
+        next: &next,
+    };
     if !limiter.allows(&request, &settings.trusted_proxies) {
-        return Ok(login_page(
+        return Ok(password_page(
             &request,
             secure,
             StatusCode::TOO_MANY_REQUESTS,
-            &form.account,
-            None,
-            &form.login,
-            &next,
-            Some((
-                "Too many attempts from your network. Please wait a minute and try again.",
-                "error",
-            )),
+            &step(None),
+            Some("Too many attempts from your network. Please wait a minute and try again."),
         ));
     }
-    let (slug, login) = (form.account.clone(), form.login.clone());
+    let (slug, login) = (account.clone(), form.login.clone());
     let company_sso = |attempt: &PasswordAttempt| {
         attempt
             .account
@@ -163,7 +314,7 @@ pub async fn login(
     let attempt: PasswordAttempt = db
         .run(move |conn| local_login::look_up(conn, &slug, &login))
         .await?;
-    let password = form.password;
+    let password = form.password.clone();
     let stored = attempt.checkable_hash().map(str::to_owned);
     let verdict = hashing
         .run(move || match stored {
@@ -186,18 +337,12 @@ pub async fn login(
         Ok(verdict) => verdict,
         Err(HashingError::Failed) => return Err(HttpError::Internal),
         Err(HashingError::Busy) => {
-            return Ok(login_page(
+            return Ok(password_page(
                 &request,
                 secure,
                 StatusCode::SERVICE_UNAVAILABLE,
-                &form.account,
-                company_sso(&attempt).as_deref(),
-                &form.login,
-                &next,
-                Some((
-                    "Too many sign-ins right now. Please try again in a moment.",
-                    "error",
-                )),
+                &step(company_sso(&attempt).as_deref()),
+                Some("Too many sign-ins right now. Please try again in a moment."),
             ));
         }
     };
@@ -213,7 +358,10 @@ pub async fn login(
             StatusCode::OK,
             "Sign in with Microsoft",
             "Your company signs you in with your Microsoft account.",
-            Some((&microsoft_url(&slug, &next), "Sign in with Microsoft")),
+            Some((
+                &microsoft_url(&slug, &next, Some(&form.login)),
+                "Sign in with Microsoft",
+            )),
         ));
     }
     let (browser, browser_cookie) = browser::value_for(&request, browser::BROWSER, secure)?;
@@ -236,15 +384,12 @@ pub async fn login(
             .cookie(browser_cookie)
             .insert_header((header::LOCATION, next))
             .finish(),
-        None => login_page(
+        None => password_page(
             &request,
             secure,
             StatusCode::UNAUTHORIZED,
-            &form.account,
-            company_sso(&attempt).as_deref(),
-            &form.login,
-            &next,
-            Some((WRONG, "error")),
+            &step(company_sso(&attempt).as_deref()),
+            Some(WRONG),
         ),
     })
 }
@@ -387,16 +532,13 @@ pub async fn set(
         })
         .await?;
     // Setup admins come for the admin pages; everyone else for the application.
-    let next = if admin { "&next=%2Fadmin" } else { "" };
+    let next = if admin { "/admin" } else { "/" };
     Ok(match slug {
         Some(slug) => pages::notice(
             StatusCode::OK,
             "Password saved",
             "Your password is set. Sign in with it now.",
-            Some((
-                &format!("/login?account={}{next}", crate::web::urlencode(&slug)),
-                "Sign in",
-            )),
+            Some((&sign_in_url(&slug, next), "Sign in")),
         ),
         None => link_gone(),
     })
@@ -408,7 +550,7 @@ pub async fn forgot_form(
     settings: web::Data<Settings>,
 ) -> HttpResponse {
     let mut context = Context::new();
-    context.insert("account", query.account.as_deref().unwrap_or_default());
+    context.insert("account", named(query.account.as_deref()));
     form_page(
         &request,
         settings.is_https(),
@@ -420,6 +562,8 @@ pub async fn forgot_form(
 
 #[derive(Deserialize)]
 pub struct ForgotForm {
+    /// Empty when the page named no company: then the login's domain says which.
+    #[serde(default)]
     account: String,
     login: String,
     #[serde(default)]

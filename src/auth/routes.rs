@@ -50,7 +50,7 @@ pub async fn home(
                 .run(move |conn| accounts::find_by_slug(conn, &asked))
                 .await?;
             WaysIn {
-                password_url: format!("/login?account={}", urlencode(&slug)),
+                password_url: format!("/a/{}/login", urlencode(&slug)),
                 microsoft_url: account
                     .as_ref()
                     .filter(|a| a.sso_enabled && a.idp_sso_url.is_some())

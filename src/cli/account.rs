@@ -1,7 +1,8 @@
 use std::path::Path;
 
-use super::{AccountCommand, CertificateCommand, account, actor, not_found};
+use super::{AccountCommand, CertificateCommand, DomainCommand, account, actor, not_found};
 use crate::db::{self, Db, DbConnection};
+use crate::directory::account_domains;
 use crate::directory::accounts::{self, Account};
 use crate::directory::clock;
 use crate::error::Error;
@@ -107,6 +108,7 @@ pub fn run(command: AccountCommand, db: &Db) -> Result<(), Error> {
             }
         }
         AccountCommand::Certificate(command) => certificate(&mut conn, command)?,
+        AccountCommand::Domain(command) => domain(&mut conn, command)?,
         AccountCommand::Sso {
             slug,
             state,
@@ -182,6 +184,43 @@ fn certificate(conn: &mut DbConnection, command: CertificateCommand) -> Result<(
                 "{}: certificate {cert_id} is no longer trusted",
                 account.slug
             );
+        }
+    }
+    Ok(())
+}
+
+fn domain(conn: &mut DbConnection, command: DomainCommand) -> Result<(), Error> {
+    let by = actor();
+    match command {
+        DomainCommand::Add { slug, domain } => {
+            let account = account(conn, &slug)?;
+            let added = db::write(conn, |c| account_domains::add(c, &account.id, &domain, &by))?;
+            let domain = account_domains::normalise(&domain)?;
+            match added {
+                true => eprintln!("{}: people at {domain} sign in with it", account.slug),
+                false => eprintln!("{}: {domain} was already listed", account.slug),
+            }
+        }
+        DomainCommand::Remove { slug, domain } => {
+            let account = account(conn, &slug)?;
+            db::write(conn, |c| {
+                account_domains::remove(c, &account.id, &domain, &by)
+            })
+            .map_err(|e| {
+                not_found(e, || {
+                    format!(
+                        "the account {:?} does not list the domain {domain:?} (`gatehouse account domain list {}` lists them)",
+                        account.slug, account.slug
+                    )
+                })
+            })?;
+            eprintln!("{}: {domain} removed", account.slug);
+        }
+        DomainCommand::List { slug } => {
+            let account = account(conn, &slug)?;
+            for listed in account_domains::list(conn, &account.id)? {
+                println!("{}", listed.domain);
+            }
         }
     }
     Ok(())

@@ -228,6 +228,10 @@ pub enum AccountCommand {
     /// Add, promote or remove one trusted signing certificate (same rules as the admin page).
     #[command(subcommand)]
     Certificate(CertificateCommand),
+    /// The email domains whose people sign in with the account by typing their address (same
+    /// rules as the integration page: a domain belongs to one account).
+    #[command(subcommand)]
+    Domain(DomainCommand),
     /// Turn SSO on or off and set how NameIDs are matched.
     Sso {
         slug: String,
@@ -263,6 +267,16 @@ pub enum CertificateCommand {
     Promote { slug: String, cert_id: String },
     /// Stop trusting a certificate. While SSO is on, the last valid one cannot go.
     Remove { slug: String, cert_id: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DomainCommand {
+    /// List DOMAIN (e.g. contoso.com) for the account; refused when another account lists it.
+    Add { slug: String, domain: String },
+    /// Take DOMAIN off the account's list.
+    Remove { slug: String, domain: String },
+    /// The account's domains, one a line.
+    List { slug: String },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

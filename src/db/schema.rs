@@ -98,6 +98,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    account_domains (domain) {
+        domain -> Text,
+        account_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     account_audit (id) {
         id -> Text,
         account_id -> Text,
@@ -327,6 +335,7 @@ diesel::joinable!(oidc_grants -> oidc_clients (client_id));
 diesel::joinable!(oidc_grants -> employees (employee_id));
 diesel::joinable!(oidc_codes -> oidc_grants (grant_id));
 diesel::joinable!(oidc_tokens -> oidc_grants (grant_id));
+diesel::joinable!(account_domains -> accounts (account_id));
 diesel::joinable!(employee_history -> employees (employee_id));
 diesel::joinable!(credentials -> employees (employee_id));
 diesel::joinable!(department_approvers -> employees (employee_id));
@@ -338,6 +347,7 @@ diesel::joinable!(scim_group_members -> employees (employee_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
+    account_domains,
     account_audit,
     employees,
     credentials,

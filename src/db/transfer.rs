@@ -123,6 +123,11 @@ tables! {
         updated_at: NaiveDateTime,
         time_zone: String,
     }
+    account_domains => AccountDomainsRow {
+        domain: String,
+        account_id: String,
+        created_at: NaiveDateTime,
+    }
     employees => EmployeesRow {
         id: String,
         account_id: String,

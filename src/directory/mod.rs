@@ -2,6 +2,7 @@
 //! lifecycle rules that SCIM, SAML, the admin pages and the CLI all go through.
 //! Plain functions over a connection; nothing here knows about HTTP, XML or templates.
 
+pub mod account_domains;
 pub mod accounts;
 pub mod approvers;
 pub mod audit;

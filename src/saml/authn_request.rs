@@ -39,8 +39,22 @@ pub fn xml(id: &str, sp: &SpUrls, destination: &str) -> String {
     )
 }
 
-/// The IdP URL carrying the deflated, Base64 request and the relay state.
-pub fn redirect_url(idp_sso_url: &str, request_xml: &str, relay_state: Option<&str>) -> String {
+/// The IdP URL carrying the deflated, Base64 request, the relay state and the login hint.
+///
+/// The hint is the address the person typed, so Entra need not ask for it again. Microsoft
+/// documents it as a `login_hint` parameter on the request to the single sign-on URL, beside
+/// `SAMLRequest`, because Entra refuses an AuthnRequest with a `Subject` ("Don't include a
+/// Subject element ... A subject can instead be provided by adding a login_hint parameter to the
+/// HTTP request to the single sign-on URL, with the subject's NameID as the parameter value":
+/// <https://learn.microsoft.com/en-us/entra/identity-platform/single-sign-on-saml-protocol#subject>).
+/// So the request itself never names anyone. The hint is not covered by the Redirect binding's
+/// signature (we sign none) and changes nothing we check: the answer is verified as always.
+pub fn redirect_url(
+    idp_sso_url: &str,
+    request_xml: &str,
+    relay_state: Option<&str>,
+    login_hint: Option<&str>,
+) -> String {
     let mut encoder = DeflateEncoder::new(Vec::new(), Compression::default());
     // Writing to a Vec cannot fail.
     let _ = encoder.write_all(request_xml.as_bytes());
@@ -49,9 +63,19 @@ pub fn redirect_url(idp_sso_url: &str, request_xml: &str, relay_state: Option<&s
     if let Some(relay) = relay_state {
         query.push(("RelayState", relay.to_owned()));
     }
+    if let Some(hint) = login_hint {
+        query.push(("login_hint", hint.to_owned()));
+    }
     let encoded = serde_urlencoded::to_string(&query).unwrap_or_default();
     let separator = if idp_sso_url.contains('?') { '&' } else { '?' };
     format!("{idp_sso_url}{separator}{encoded}")
+}
+
+/// A login hint worth passing on: a trimmed address of sensible length, without controls.
+pub fn login_hint(typed: Option<&str>) -> Option<&str> {
+    typed
+        .map(str::trim)
+        .filter(|h| !h.is_empty() && h.len() <= 256 && !h.chars().any(char::is_control))
 }
 
 #[cfg(test)]
@@ -74,5 +98,23 @@ mod tests {
             xml.contains(r#"AssertionConsumerServiceURL="https://gh.example.com/saml/acme/acs""#)
         );
         assert!(xml.contains("<saml:Issuer>https://gh.example.com/saml/acme</saml:Issuer>"));
+        assert!(!xml.contains("Subject"), "Entra refuses a Subject");
+    }
+
+    #[test]
+    fn the_login_hint_rides_beside_the_request() {
+        let url = redirect_url(
+            "https://login.microsoftonline.com/t/saml2",
+            "<x/>",
+            Some("/after"),
+            login_hint(Some(" ann.lee@acme.com ")),
+        );
+        assert!(
+            url.ends_with("&RelayState=%2Fafter&login_hint=ann.lee%40acme.com"),
+            "{url}"
+        );
+        assert_eq!(login_hint(Some("  ")), None);
+        assert_eq!(login_hint(Some("a\nb")), None);
+        assert_eq!(login_hint(Some(&"a".repeat(300))), None);
     }
 }

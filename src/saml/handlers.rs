@@ -51,6 +51,8 @@ pub async fn metadata(
 pub struct LoginQuery {
     #[serde(rename = "RelayState")]
     relay_state: Option<String>,
+    /// The address the person typed on our sign-in page, passed on to Entra.
+    login_hint: Option<String>,
 }
 
 pub async fn login(
@@ -61,10 +63,9 @@ pub async fn login(
     settings: web::Data<Settings>,
 ) -> Result<HttpResponse, HttpError> {
     let slug = slug.into_inner();
-    let relay = query
-        .into_inner()
-        .relay_state
-        .filter(|r| local_path(r).is_some());
+    let query = query.into_inner();
+    let relay = query.relay_state.filter(|r| local_path(r).is_some());
+    let hint = authn_request::login_hint(query.login_hint.as_deref()).map(str::to_owned);
     let public_url = settings.public_url.clone();
     let (signin, signin_cookie) =
         browser::value_for(&request, browser::SIGNIN, settings.is_https())?;
@@ -85,6 +86,7 @@ pub async fn login(
                 &sso_url,
                 &request,
                 relay.as_deref(),
+                hint.as_deref(),
             )))
         })
         .await?;

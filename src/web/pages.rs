@@ -14,6 +14,10 @@ static TEMPLATES: LazyLock<Result<Tera, tera::Error>> = LazyLock::new(|| {
         ("error.html", include_str!("../../templates/error.html")),
         ("home.html", include_str!("../../templates/home.html")),
         ("login.html", include_str!("../../templates/login.html")),
+        (
+            "login_password.html",
+            include_str!("../../templates/login_password.html"),
+        ),
         ("notice.html", include_str!("../../templates/notice.html")),
         (
             "password_set.html",

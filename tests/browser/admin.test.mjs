@@ -73,10 +73,15 @@ test("first admin: the CLI link sets a password, then the admin signs in", async
   await shot("01b-password-saved");
   await page.waitForSelector("text=Password saved");
   await page.click("a:has-text('Sign in')");
-  assert.equal(await page.inputValue("input[name=account]"), "acme");
-  await page.fill("input[name=login]", "it@acme.com");
+  // The company's own sign-in page: the work email first, then the password.
+  await page.waitForURL(`${BASE}/a/acme/login?next=%2Fadmin`);
+  assert.equal(await page.locator("input[name=password]").count(), 0);
+  await page.fill("input[name=email]", "it@acme.com");
+  await shot("02-sign-in-email");
+  await page.click("button:has-text('Continue')");
+  assert.equal(await page.inputValue("input[name=login]"), "it@acme.com");
   await page.fill("input[name=password]", PASSWORD);
-  await shot("02-sign-in");
+  await shot("02b-sign-in-password");
   await page.click("button:has-text('Sign in')");
   await page.waitForURL(`${BASE}/admin`);
   assert.match(await page.textContent("h1"), /Overview/);

@@ -60,13 +60,13 @@ before(async () => {
   await new Promise((resolve) => proxy.listen(Number(new URL(BASE).port), "127.0.0.1", resolve));
   // The stand-in for Entra, on another site: GET /post?r=... serves the posting page for a
   // response the test made; GET /saml2?SAMLRequest=... (the account's sign-on URL) hands the
-  // AuthnRequest's id to `idp.onRequest`, which answers with a page.
+  // AuthnRequest's id and the login_hint beside it to `idp.onRequest`, which answers with a page.
   const pending = new Map();
   idp = createServer(tls, (req, res) => {
     const url = new URL(req.url, "https://localhost");
     res.writeHead(200, { "content-type": "text/html" });
     if (url.pathname === "/saml2") {
-      res.end(idp.onRequest(requestIdOf(url.searchParams.get("SAMLRequest"))));
+      res.end(idp.onRequest(requestIdOf(url.searchParams.get("SAMLRequest")), url.searchParams.get("login_hint")));
     } else {
       res.end(postingPage(pending.get(url.searchParams.get("r")) ?? "", false));
     }
@@ -161,5 +161,33 @@ test("SP-initiated sign-in: the request's browser cookie comes back on Entra's c
   await victim.screenshot({ path: join(SHOTS, "sso-other-browser.png"), fullPage: true });
   assert.equal(await me(other), null);
   await other.close();
+  await context.close();
+});
+
+test("identifier-first: the work email at the company's domain goes to Microsoft with the login hint", async () => {
+  const context = await browser.newContext({ ignoreHTTPSErrors: true });
+  const page = await context.newPage();
+  let hint;
+  idp.onRequest = (requestId, loginHint) => {
+    hint = loginHint;
+    return postingPage(signed("ann@acme.com", "0a0a0a0a-0000-4000-8000-00000000000a", requestId));
+  };
+  await page.goto(`${BASE}/login?next=%2Fapi%2Fme`);
+  assert.equal(await page.locator("input[name=password]").count(), 0, "the address comes first");
+  await page.fill("input[name=email]", "ann@acme.com");
+  await page.screenshot({ path: join(SHOTS, "sso-identifier-first.png"), fullPage: true });
+  const acs = page.waitForResponse((r) => r.url() === `${SP}/acs`);
+  await page.click("button:has-text('Continue')");
+  assert.equal((await acs).status(), 303);
+  await page.waitForURL(`${BASE}/api/me`);
+  assert.equal(hint, "ann@acme.com", "Entra got the address as its login hint");
+  assert.equal((await me(context))?.user_name, "ann@acme.com");
+
+  // "Sign in with a password" stays on our side: the password step of the same company.
+  await page.goto(`${BASE}/login`);
+  await page.fill("input[name=email]", "bob@acme.com");
+  await page.click("button:has-text('Sign in with a password')");
+  assert.equal(await page.inputValue("input[name=login]"), "bob@acme.com");
+  assert.equal(await page.locator("input[name=password]").count(), 1);
   await context.close();
 });

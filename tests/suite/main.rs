@@ -25,4 +25,5 @@ mod saml_attacks;
 mod saml_setup;
 mod scim;
 mod scim_hardening;
+mod signin;
 mod transfer;

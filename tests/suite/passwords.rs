@@ -157,8 +157,8 @@ async fn wrong_unknown_and_locked_all_get_the_same_answer_and_lockouts_reach_the
         .await;
     assert_eq!(status, 401);
     assert!(
-        wrong.contains("The company, login name or password is wrong.")
-            && unknown.contains("The company, login name or password is wrong.")
+        wrong.contains("The address or password is wrong.")
+            && unknown.contains("The address or password is wrong.")
     );
     for _ in 0..4 {
         local
@@ -167,7 +167,7 @@ async fn wrong_unknown_and_locked_all_get_the_same_answer_and_lockouts_reach_the
     }
     let (status, _, locked) = local.login(&local.app.client, "ann@acme.com", GOOD).await;
     assert_eq!(status, 401, "locked: even the right password is refused");
-    assert!(locked.contains("The company, login name or password is wrong."));
+    assert!(locked.contains("The address or password is wrong."));
     let entries = history::of_employee(
         &mut local.app.db.conn().expect("conn"),
         &local.account.id,
@@ -233,7 +233,9 @@ async fn federated_people_are_sent_to_microsoft_while_sso_is_on_but_setup_admins
     let page = page.replace("&#x2F;", "/");
     assert!(
         page.contains("Sign in with Microsoft")
-            && page.contains(r#"href="/saml/acme/login?RelayState=%2Fafter""#),
+            && page.contains(
+                r#"href="/saml/acme/login?RelayState=%2Fafter&amp;login_hint=ann%40acme.com""#
+            ),
         "{page}"
     );
     assert!(local.app.me(&local.app.client).await.is_none());
@@ -418,7 +420,11 @@ async fn the_sign_in_page_renders() {
         .expect("page");
     assert_eq!(page.status(), 200);
     let html = page.text().await.expect("html");
-    assert!(html.contains(r#"name="password""#) && html.contains(r#"value="acme""#));
+    assert!(html.contains(r#"name="email""#) && html.contains(r#"value="acme""#));
+    assert!(
+        !html.contains(r#"name="password""#),
+        "the password is the second step"
+    );
     assert!(!html.contains("evil.example"), "foreign next is dropped");
 }
 
@@ -632,7 +638,10 @@ async fn a_federated_name_is_not_confirmed_to_someone_without_its_password() {
         async move {
             let browser = local.app.new_browser();
             let (status, _, page) = local.login(&browser, login, "any guess at all").await;
-            let page = page.replace(login, "LOGIN");
+            // The page repeats the login, also as Entra's login hint.
+            let page = page
+                .replace(login, "LOGIN")
+                .replace(&login.replace('@', "%40"), "LOGIN");
             let token_at = page.find("name=\"csrf\" value=\"").expect("csrf field");
             let token_end = page[token_at + 19..].find('"').expect("end") + token_at + 19;
             (
@@ -651,7 +660,7 @@ async fn a_federated_name_is_not_confirmed_to_someone_without_its_password() {
         federated
             .1
             .replace("&#x2F;", "/")
-            .contains(r#"href="/saml/acme/login?RelayState=%2Fafter""#),
+            .contains(r#"href="/saml/acme/login?RelayState=%2Fafter&amp;login_hint=LOGIN""#),
         "the company's Microsoft sign-in is offered to everyone"
     );
     let journal = gatehouse::auth::journal::recent(

@@ -61,7 +61,7 @@ async fn the_start_page_offers_a_password_and_where_it_applies_microsoft() {
         Some(format!("{address}/saml/acme/login").as_str()),
         "{acme}"
     );
-    assert!(acme.contains(r#"href="/login?account=acme""#), "{acme}");
+    assert!(acme.contains(r#"href="/a/acme/login""#), "{acme}");
     let go = client
         .get(format!("{address}/saml/acme/login"))
         .send()
@@ -84,7 +84,7 @@ async fn the_start_page_offers_a_password_and_where_it_applies_microsoft() {
         !off.contains("/saml/acme/login"),
         "no Microsoft while SSO is off"
     );
-    assert!(off.contains(r#"href="/login?account=acme""#));
+    assert!(off.contains(r#"href="/a/acme/login""#));
 }
 
 #[actix_web::test]

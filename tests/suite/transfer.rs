@@ -9,8 +9,8 @@ use gatehouse::auth::{credentials, journal, outbox, scim_tokens, sessions};
 use gatehouse::db::schema::{entra_pins, scim_group_members, scim_groups};
 use gatehouse::db::{self, Db, Store};
 use gatehouse::directory::approvers::{self, Roles};
-use gatehouse::directory::audit;
 use gatehouse::directory::history::{Actor, Source};
+use gatehouse::directory::{account_domains, audit};
 use gatehouse::directory::{accounts, clock, lifecycle, provisioning_log};
 use gatehouse::idp::certificates;
 use gatehouse::idp::settings::{self, SsoChange};
@@ -36,7 +36,9 @@ fn populate(db: &Db) {
     let scim = Actor::new(Source::Scim);
     db::write(&mut conn, |c| -> gatehouse::directory::Result<()> {
         let account = accounts::create(c, "acme", "Acme Ltd")?;
-        accounts::create(c, "globex", "Globex")?;
+        let globex = accounts::create(c, "globex", "Globex")?;
+        account_domains::add(c, &account.id, "acme.com", &crate::helpers::system())?;
+        account_domains::add(c, &globex.id, "globex.com", &crate::helpers::system())?;
         let cert = certificates::parse(&Key::active().cert_pem).expect("cert");
         let next = certificates::parse(&Key::next().cert_pem).expect("cert");
         settings::replace_trust(
@@ -165,7 +167,9 @@ async fn an_installation_moves_to_the_other_store_and_back_without_loss() {
         "{}",
         String::from_utf8_lossy(&exported.stderr)
     );
-    assert!(String::from_utf8_lossy(&exported.stderr).contains("employees 4"));
+    let counts = String::from_utf8_lossy(&exported.stderr);
+    assert!(counts.contains("employees 4"), "{counts}");
+    assert!(counts.contains("account_domains 2"), "{counts}");
 
     let middle = TestStore::new();
     let imported = run(&middle.url, &["import", first.to_str().expect("path")]);
@@ -214,6 +218,8 @@ async fn an_installation_moves_to_the_other_store_and_back_without_loss() {
         csv.contains("ann@acme.com") && csv.contains("bob@acme.com"),
         "{csv}"
     );
+    let domains = run(&middle.url, &["account", "domain", "list", "globex"]);
+    assert_eq!(String::from_utf8_lossy(&domains.stdout), "globex.com\n");
 }
 
 #[actix_web::test]

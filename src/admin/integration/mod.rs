@@ -1,9 +1,11 @@
 //! The integration page: SSO switches, what to paste into Entra, the IdP and its certificates
-//! (with a preview before anything is trusted), the SCIM token and the account's audit trail.
+//! (with a preview before anything is trusted), the SCIM token, the email domains people sign
+//! in with, and the account's audit trail.
 //! This module renders the page; each job's forms have their own module, and every change is
 //! made (and audited) by the `idp`, `auth` or `directory` function the handler calls.
 
 pub mod certificates;
+pub mod domains;
 pub mod idp;
 pub mod scim_token;
 pub mod sso;
@@ -19,8 +21,8 @@ use super::view::{self, Flash};
 use crate::auth::scim_tokens;
 use crate::config::Settings;
 use crate::db::{self, Db};
-use crate::directory::audit;
 use crate::directory::history::Actor;
+use crate::directory::{account_domains, audit};
 use crate::error::HttpError;
 use crate::idp::endpoints::SpUrls;
 use crate::web::see_other;
@@ -47,12 +49,13 @@ async fn show(
     new_token: Option<String>,
 ) -> Result<HttpResponse, HttpError> {
     let account_id = admin.account.id.clone();
-    let (token_issued, previous_until, trail) = db
+    let (token_issued, previous_until, trail, domains) = db
         .run(move |c| -> crate::directory::Result<_> {
             Ok((
                 scim_tokens::issued_at(c, &account_id)?,
                 scim_tokens::previous_until(c, &account_id)?,
                 audit::recent(c, &account_id, 20)?,
+                account_domains::list(c, &account_id)?,
             ))
         })
         .await?;
@@ -80,6 +83,12 @@ async fn show(
         &previous_until.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()),
     );
     context.insert("time_zone", &account.time_zone);
+    let domains: Vec<String> = domains.into_iter().map(|d| d.domain).collect();
+    context.insert("domains", &domains);
+    context.insert(
+        "sign_in_url",
+        &crate::auth::password_links::sign_in_url(&settings.public_url, account),
+    );
     let trail: Vec<TrailLine> = trail
         .into_iter()
         .map(|t| TrailLine {

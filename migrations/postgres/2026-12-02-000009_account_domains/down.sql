@@ -1,0 +1,2 @@
+DROP INDEX account_domains_account;
+DROP TABLE account_domains;
