@@ -33,6 +33,8 @@ impl Application {
             .map_err(|e| Error::io("cannot read the listening address", e))?
             .port();
         spawn_housekeeping(db.clone(), settings.retention());
+        crate::oidc::backchannel::start(db.clone(), settings.public_url.clone())
+            .map_err(|e| Error::io("cannot start the back-channel logout sender", e))?;
         if let Some(smtp) = settings.smtp.clone() {
             crate::auth::mail_sender::start(db.clone(), smtp);
         }

@@ -11,8 +11,8 @@ use super::guard::Admin;
 use super::view::{self, Flash};
 use crate::auth::journal;
 use crate::db::Db;
-use crate::directory::provisioning_log;
 use crate::directory::search::{self, LogQuery};
+use crate::directory::{applications, provisioning_log};
 use crate::error::HttpError;
 use crate::web::urlencode;
 
@@ -65,6 +65,9 @@ pub async fn page(
     db: web::Data<Db>,
 ) -> Result<HttpResponse, HttpError> {
     let filter = filter.into_inner();
+    if filter.log.as_deref() == Some("logouts") {
+        return logouts(&admin, &db).await;
+    }
     let provisioning = filter.log.as_deref() == Some("provisioning");
     let dates = day(&filter.from, "From").and_then(|from| Ok((from, day(&filter.until, "Until")?)));
     let (flash, status, (from, until)) = match dates {
@@ -173,6 +176,24 @@ pub async fn page(
         "admin/logs.html",
         "logs",
         flash,
+        context,
+    ))
+}
+
+/// The back-channel logouts sent to the applications, newest first.
+async fn logouts(admin: &Admin, db: &Db) -> Result<HttpResponse, HttpError> {
+    let account_id = admin.account.id.clone();
+    let deliveries = db
+        .run(move |c| applications::recent(c, &account_id, 100))
+        .await?;
+    let mut context = Context::new();
+    context.insert("logouts", &deliveries);
+    Ok(view::render(
+        admin,
+        StatusCode::OK,
+        "admin/logs.html",
+        "logs",
+        None,
         context,
     ))
 }

@@ -22,7 +22,7 @@ struct Counts {
 
 pub async fn page(admin: Admin, db: web::Data<Db>) -> Result<HttpResponse, HttpError> {
     let account_id = admin.account.id.clone();
-    let (counts, has_token) = db
+    let (counts, has_token, applications) = db
         .run(move |c| -> crate::directory::Result<_> {
             let since = Some(crate::directory::clock::now() - chrono::Duration::days(1));
             let failures = LogQuery {
@@ -40,12 +40,27 @@ pub async fn page(admin: Admin, db: web::Data<Db>) -> Result<HttpResponse, HttpE
                     &failures,
                 )?,
             };
-            Ok((counts, scim_tokens::issued_at(c, &account_id)?.is_some()))
+            let applications: Vec<(String, Option<String>)> =
+                crate::directory::applications::used_by_account(c, &account_id)?
+                    .into_iter()
+                    .map(|(name, last)| {
+                        (
+                            name,
+                            last.map(|at| at.format("%Y-%m-%d %H:%M UTC").to_string()),
+                        )
+                    })
+                    .collect();
+            Ok((
+                counts,
+                scim_tokens::issued_at(c, &account_id)?.is_some(),
+                applications,
+            ))
         })
         .await?;
     let mut context = Context::new();
     context.insert("counts", &counts);
     context.insert("has_token", &has_token);
+    context.insert("applications", &applications);
     context.insert("sso_enabled", &admin.account.sso_enabled);
     context.insert("idp_set", &admin.account.idp_entity_id.is_some());
     let certificates: Vec<_> = admin.certificates.iter().map(certificate_view).collect();

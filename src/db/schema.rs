@@ -330,6 +330,25 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    oidc_logout_deliveries (id) {
+        id -> Text,
+        client_id -> Text,
+        account_id -> Text,
+        employee_id -> Text,
+        sid -> Text,
+        url -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        claimed_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        delivered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(oidc_logout_deliveries -> oidc_clients (client_id));
 diesel::joinable!(oidc_client_use -> oidc_clients (client_id));
 diesel::joinable!(oidc_grants -> oidc_clients (client_id));
 diesel::joinable!(oidc_grants -> employees (employee_id));
@@ -372,4 +391,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     oidc_grants,
     oidc_codes,
     oidc_tokens,
+    oidc_logout_deliveries,
 );

@@ -387,24 +387,6 @@ pub fn record_use(conn: &mut DbConnection, client_id: &str, account_id: &str) ->
     Ok(())
 }
 
-/// The applications that sign this account's people in, with when each last did.
-pub fn used_by_account(
-    conn: &mut DbConnection,
-    account_id: &str,
-) -> Result<Vec<(String, Option<NaiveDateTime>)>> {
-    let mut used: Vec<(String, Option<NaiveDateTime>)> = Vec::new();
-    for client in list(conn)?.into_iter().filter(|c| c.serves(account_id)) {
-        let last: Option<NaiveDateTime> = usage::table
-            .filter(usage::client_id.eq(&client.id))
-            .filter(usage::account_id.eq(account_id))
-            .select(usage::last_used_at)
-            .first(conn)
-            .optional()?;
-        used.push((client.name, last));
-    }
-    Ok(used)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

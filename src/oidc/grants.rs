@@ -12,6 +12,7 @@ use crate::auth::sessions::SessionFacts;
 use crate::auth::tokens;
 use crate::db::DbConnection;
 use crate::db::schema::{employees, oidc_codes as codes, oidc_grants as g, oidc_tokens as t};
+use crate::directory::sessions as directory_sessions;
 use crate::directory::{DirectoryError, Result, clock};
 
 pub const CODE_LIFETIME: Duration = Duration::seconds(60);
@@ -338,29 +339,22 @@ pub fn revoke_token(conn: &mut DbConnection, client_id: &str, token: &str) -> Re
     }
 }
 
-/// Ends a grant: every token it issued stops working at once.
+/// Ends a grant: every token it issued stops working at once (and its client hears of it on
+/// its back-channel).
 pub fn revoke_grant(conn: &mut DbConnection, grant_id: &str) -> Result<()> {
-    diesel::update(g::table.find(grant_id).filter(g::revoked_at.is_null()))
-        .set(g::revoked_at.eq(Some(clock::now())))
-        .execute(conn)?;
-    diesel::delete(t::table.filter(t::grant_id.eq(grant_id))).execute(conn)?;
+    directory_sessions::end_grants(conn, &[grant_id.to_owned()])?;
     Ok(())
 }
 
-/// Ends every grant of a browser session (RP-initiated logout).
-pub fn revoke_session(conn: &mut DbConnection, sid: &str) -> Result<Vec<Grant>> {
-    let grants: Vec<Grant> = g::table
+/// Ends every grant of a browser session (RP-initiated logout); every client of that session
+/// with a back-channel URI is told.
+pub fn revoke_session(conn: &mut DbConnection, sid: &str) -> Result<usize> {
+    let ids: Vec<String> = g::table
         .filter(g::sid.eq(sid))
         .filter(g::revoked_at.is_null())
-        .select(columns())
-        .load::<Row>(conn)?
-        .into_iter()
-        .map(from_row)
-        .collect();
-    for grant in &grants {
-        revoke_grant(conn, &grant.id)?;
-    }
-    Ok(grants)
+        .select(g::id)
+        .load(conn)?;
+    directory_sessions::end_grants(conn, &ids)
 }
 
 /// `at_hash` (OpenID Connect Core 3.1.3.6): the left half of SHA-256 of the access token.

@@ -126,9 +126,25 @@ pub fn jwks(conn: &mut DbConnection) -> Result<JwkSet> {
 
 /// Signs claims with the current key (RS256, with its `kid`).
 pub fn sign<T: Serialize>(conn: &mut DbConnection, claims: &T) -> Result<String> {
+    sign_with(conn, claims, None)
+}
+
+/// `sign`, with an explicit `typ` header (a logout token is `logout+jwt`).
+pub fn sign_typed<T: Serialize>(conn: &mut DbConnection, claims: &T, typ: &str) -> Result<String> {
+    sign_with(conn, claims, Some(typ))
+}
+
+fn sign_with<T: Serialize>(
+    conn: &mut DbConnection,
+    claims: &T,
+    typ: Option<&str>,
+) -> Result<String> {
     let key = current(conn)?;
     let mut header = Header::new(Algorithm::RS256);
     header.kid = Some(key.kid);
+    if let Some(typ) = typ {
+        header.typ = Some(typ.to_owned());
+    }
     let encoding = EncodingKey::from_rsa_pem(key.pem.as_bytes()).map_err(KeyError::from)?;
     Ok(jsonwebtoken::encode(&header, claims, &encoding).map_err(KeyError::from)?)
 }

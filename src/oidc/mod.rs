@@ -3,6 +3,7 @@
 //! piece of a flow is a row in the store, so any instance serves any step. Imports neither
 //! `saml` nor `scim` nor `admin`.
 
+pub mod backchannel;
 pub mod claims;
 pub mod clients;
 pub mod endpoints;

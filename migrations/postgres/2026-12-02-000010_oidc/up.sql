@@ -79,3 +79,24 @@ CREATE TABLE oidc_tokens (
 );
 CREATE INDEX oidc_tokens_grant ON oidc_tokens (grant_id);
 CREATE INDEX oidc_tokens_expiry ON oidc_tokens (expires_at);
+
+-- OpenID Connect Back-Channel Logout 1.0: a logout token for every client that registered a
+-- back-channel URI, queued when a grant ends and delivered with retries by whichever instance
+-- claims the row first.
+CREATE TABLE oidc_logout_deliveries (
+    id TEXT PRIMARY KEY NOT NULL,
+    client_id TEXT NOT NULL REFERENCES oidc_clients(id) ON DELETE CASCADE,
+    account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    employee_id TEXT NOT NULL REFERENCES employees(id) ON DELETE CASCADE,
+    sid TEXT NOT NULL,
+    url TEXT NOT NULL,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    next_attempt_at TIMESTAMP NOT NULL,
+    claimed_until TIMESTAMP,
+    last_error TEXT,
+    created_at TIMESTAMP NOT NULL,
+    delivered_at TIMESTAMP
+);
+CREATE INDEX oidc_logout_due ON oidc_logout_deliveries (status, next_attempt_at);
+CREATE INDEX oidc_logout_account ON oidc_logout_deliveries (account_id, created_at);

@@ -1,3 +1,4 @@
+DROP TABLE oidc_logout_deliveries;
 DROP TABLE oidc_tokens;
 DROP TABLE oidc_codes;
 DROP TABLE oidc_grants;
