@@ -16,6 +16,7 @@ mod lifecycle;
 mod login_journal;
 mod mail_outbox;
 mod metrics_access;
+mod oidc;
 mod passwords;
 mod people_pages;
 mod processes;
