@@ -368,6 +368,29 @@ async fn a_code_used_twice_is_refused_and_ends_what_its_first_use_gave() {
 }
 
 #[actix_web::test]
+async fn a_code_redeemed_in_parallel_gives_tokens_once() {
+    let p = provider().await;
+    let code = p.code(&p.rp.id, REDIRECT).await;
+    let answers = futures_util::future::join_all((0..6).map(|_| p.exchange(&code))).await;
+    let granted: Vec<&Answer> = answers.iter().filter(|a| a.status == 200).collect();
+    assert!(
+        granted.len() <= 1,
+        "{} parallel redemptions got tokens",
+        granted.len()
+    );
+    for answer in answers.iter().filter(|a| a.status != 200) {
+        assert_eq!(answer.error(), "invalid_grant", "{}", answer.body);
+    }
+    for answer in granted {
+        assert_eq!(
+            p.userinfo(&answer.field("access_token")).await,
+            401,
+            "a code used twice ends its grant"
+        );
+    }
+}
+
+#[actix_web::test]
 async fn an_expired_code_is_invalid_grant() {
     let p = provider().await;
     let code = p.code(&p.rp.id, REDIRECT).await;
