@@ -500,6 +500,7 @@ async fn a_client_that_serves_other_accounts_gets_access_denied() {
 async fn a_deactivated_persons_tokens_stop_working() {
     let p = provider().await;
     let tokens = p.tokens().await;
+    let spare = p.tokens().await;
     let access = tokens.field("access_token");
     assert_eq!(p.userinfo(&access).await, 200);
     p.app
@@ -508,6 +509,13 @@ async fn a_deactivated_persons_tokens_stop_working() {
     let refresh = p.refresh(&tokens.field("refresh_token")).await;
     assert_eq!((refresh.status, refresh.error()), (400, "invalid_grant"));
     assert_eq!(p.userinfo(&access).await, 401);
+    // Coming back does not bring back what applications held: those grants ended.
+    p.app
+        .write(|c| lifecycle::reactivate(c, &p.account.id, &p.ann.id, &cli()))
+        .expect("reactivate");
+    assert_eq!(p.userinfo(&access).await, 401);
+    let unused = p.refresh(&spare.field("refresh_token")).await;
+    assert_eq!((unused.status, unused.error()), (400, "invalid_grant"));
 }
 
 #[actix_web::test]
