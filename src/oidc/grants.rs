@@ -206,15 +206,21 @@ pub fn redeem(
     if owner != client_id {
         return Err(refused());
     }
-    if used_at.is_some() {
+    // Used up now, whatever follows: a code is never good twice. Spent only if no other
+    // request spent it first (PostgreSQL reads committed rows: two parallel redemptions both
+    // read it unused, and the second's update waits for the first to commit, then finds it
+    // used). A code spent before, or meanwhile, is a second use.
+    let spent = match used_at {
+        Some(_) => 0,
+        None => diesel::update(codes::table.find(&hash).filter(codes::used_at.is_null()))
+            .set(codes::used_at.eq(Some(clock::now())))
+            .execute(conn)
+            .map_err(DirectoryError::from)?,
+    };
+    if spent == 0 {
         revoke_grant(conn, &grant_id)?;
         return Err(refused());
     }
-    // Used up now, whatever follows: a code is never good twice.
-    diesel::update(codes::table.find(&hash))
-        .set(codes::used_at.eq(Some(clock::now())))
-        .execute(conn)
-        .map_err(DirectoryError::from)?;
     if expires_at <= clock::now() || redirect_uri != Some(bound_uri.as_str()) {
         return Err(refused());
     }

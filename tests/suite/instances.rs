@@ -404,3 +404,171 @@ async fn sigkill_in_the_middle_of_scim_writes_loses_nothing_that_was_acknowledge
     names.dedup();
     assert_eq!(names.len(), people.len(), "no login name twice");
 }
+
+/// `gatehouse client create` as an operator runs it: the client's id and secret.
+fn register_client(store: &TestStore, redirect_uri: &str) -> (String, String) {
+    let output = crate::helpers::run_cli(
+        &store.url,
+        &["client", "create", "HR", "--redirect-uri", redirect_uri],
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        crate::helpers::stderr_of(&output)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let value = |name: &str| {
+        stdout
+            .lines()
+            .find_map(|line| line.strip_prefix(&format!("{name}=")))
+            .unwrap_or_else(|| panic!("no {name} in {stdout}"))
+            .to_owned()
+    };
+    (value("client_id"), value("client_secret"))
+}
+
+async fn token_on(
+    server: &Server,
+    client: &(String, String),
+    fields: &[(&str, &str)],
+) -> (u16, serde_json::Value) {
+    let response = reqwest::Client::new()
+        .post(server.url("/oauth/token"))
+        .basic_auth(&client.0, Some(&client.1))
+        .form(fields)
+        .send()
+        .await
+        .expect("token");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or_default())
+}
+
+async fn userinfo_on(server: &Server, access_token: &str) -> u16 {
+    reqwest::Client::new()
+        .get(server.url("/oauth/userinfo"))
+        .bearer_auth(access_token)
+        .send()
+        .await
+        .expect("userinfo")
+        .status()
+        .as_u16()
+}
+
+/// A code from `server` for the person signed in in `browser`.
+async fn code_on(browser: &reqwest::Client, server: &Server, client_id: &str) -> String {
+    let query = serde_urlencoded::to_string([
+        ("response_type", "code"),
+        ("client_id", client_id),
+        ("redirect_uri", OIDC_REDIRECT),
+        ("scope", "openid email offline_access"),
+        ("state", "s"),
+        ("nonce", "n"),
+        ("code_challenge", OIDC_CHALLENGE),
+        ("code_challenge_method", "S256"),
+    ])
+    .expect("query");
+    let response = browser
+        .get(server.url(&format!("/oauth/authorize?{query}")))
+        .send()
+        .await
+        .expect("authorize");
+    let back = response.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned();
+    back.split_once('?')
+        .and_then(|(_, q)| serde_urlencoded::from_str::<Vec<(String, String)>>(q).ok())
+        .and_then(|params| params.into_iter().find(|(n, _)| n == "code"))
+        .map(|(_, code)| code)
+        .unwrap_or_else(|| panic!("no code in {back}: {}", server.log()))
+}
+
+const OIDC_REDIRECT: &str = "https://hr.example.test/callback";
+/// RFC 7636 appendix B.
+const OIDC_VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+const OIDC_CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+
+#[actix_web::test]
+async fn an_openid_connect_sign_in_moves_between_instances_at_every_step() {
+    let store = TestStore::new();
+    let (a, b) = two_instances(&store);
+    let db = store.open();
+    tenant(&db);
+    let client = register_client(&store, OIDC_REDIRECT);
+
+    // Signed in through SAML on A; authorized on A; the code redeemed on B.
+    let ann = browser();
+    let xml = test_idp::response(&sp_spec("ann@acme.com"), &Key::active());
+    assert_eq!(
+        post_acs(&ann, &a, &xml).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let code = code_on(&ann, &a, &client.0).await;
+    let redeem = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", OIDC_REDIRECT),
+        ("code_verifier", OIDC_VERIFIER),
+    ];
+    let (status, tokens) = token_on(&b, &client, &redeem).await;
+    assert_eq!(status, 200, "{tokens}\n{}", b.log());
+    let access = tokens["access_token"].as_str().expect("access token");
+    assert_eq!(userinfo_on(&a, access).await, 200);
+
+    // The ID token B signed verifies against A's JWKS.
+    let id_token = tokens["id_token"].as_str().expect("id token");
+    let jwks: jsonwebtoken::jwk::JwkSet = reqwest::get(a.url("/oauth/jwks"))
+        .await
+        .expect("jwks")
+        .json()
+        .await
+        .expect("JWK set");
+    let kid = jsonwebtoken::decode_header(id_token)
+        .expect("header")
+        .kid
+        .expect("kid");
+    let key = jsonwebtoken::DecodingKey::from_jwk(jwks.find(&kid).expect("A publishes B's key"))
+        .expect("key");
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+    validation.set_audience(&[&client.0]);
+    validation.set_issuer(&[crate::helpers::PUBLIC_URL]);
+    let claims = jsonwebtoken::decode::<serde_json::Value>(id_token, &key, &validation)
+        .expect("verifies")
+        .claims;
+    assert_eq!(claims["amr"], json!(["saml"]));
+
+    // Refreshed on A; the rotated-out token replayed on B ends the grant everywhere.
+    let old = tokens["refresh_token"].as_str().expect("refresh token");
+    let fields = [("grant_type", "refresh_token"), ("refresh_token", old)];
+    let (status, refreshed) = token_on(&a, &client, &fields).await;
+    assert_eq!(status, 200, "{refreshed}\n{}", a.log());
+    let new_access = refreshed["access_token"].as_str().expect("access token");
+    assert_eq!(userinfo_on(&b, new_access).await, 200);
+    let (status, replay) = token_on(&b, &client, &fields).await;
+    assert_eq!(
+        (status, replay["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
+    assert_eq!(userinfo_on(&a, new_access).await, 401);
+
+    // One code redeemed on both at once: tokens at most once, and those end.
+    let code = code_on(&ann, &b, &client.0).await;
+    let redeem = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", OIDC_REDIRECT),
+        ("code_verifier", OIDC_VERIFIER),
+    ];
+    let attempts = (0..6).map(|i| token_on(if i % 2 == 0 { &a } else { &b }, &client, &redeem));
+    let answers = futures_util::future::join_all(attempts).await;
+    let granted: Vec<&serde_json::Value> = answers
+        .iter()
+        .filter(|(status, _)| *status == 200)
+        .map(|(_, body)| body)
+        .collect();
+    assert!(granted.len() <= 1, "{answers:?}");
+    for body in granted {
+        let access = body["access_token"].as_str().expect("access token");
+        assert_eq!(userinfo_on(&a, access).await, 401);
+    }
+}

@@ -16,6 +16,7 @@ mod lifecycle;
 mod login_journal;
 mod mail_outbox;
 mod metrics_access;
+mod oidc;
 mod oidc_logout;
 mod passwords;
 mod people_pages;
