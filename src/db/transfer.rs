@@ -190,6 +190,8 @@ tables! {
         expires_at: NaiveDateTime,
         last_seen_at: Option<NaiveDateTime>,
         browser_hash: Option<String>,
+        sid: Option<String>,
+        method: Option<String>,
     }
     idp_certificates => IdpCertificatesRow {
         id: String,
@@ -304,6 +306,63 @@ tables! {
         actor_name: String,
         action: String,
         detail: String,
+    }
+    // OpenID Connect: the applications and what they hold. The signing keys stay behind (a
+    // key is a secret, and the new store makes its own; ID tokens are short-lived) and so do
+    // authorization codes (60 s).
+    oidc_clients => OidcClientsRow {
+        id: String,
+        name: String,
+        public: bool,
+        redirect_uris: String,
+        post_logout_uris: String,
+        backchannel_logout_uri: Option<String>,
+        accounts: Option<String>,
+        secret_hash: Option<String>,
+        previous_secret_hash: Option<String>,
+        previous_secret_until: Option<NaiveDateTime>,
+        created_at: NaiveDateTime,
+    }
+    oidc_client_use => OidcClientUseRow {
+        client_id: String,
+        account_id: String,
+        last_used_at: NaiveDateTime,
+    }
+    oidc_grants => OidcGrantsRow {
+        id: String,
+        client_id: String,
+        account_id: String,
+        employee_id: String,
+        sid: String,
+        scope: String,
+        nonce: Option<String>,
+        auth_time: NaiveDateTime,
+        method: String,
+        created_at: NaiveDateTime,
+        revoked_at: Option<NaiveDateTime>,
+    }
+    oidc_tokens => OidcTokensRow {
+        token_hash: String,
+        grant_id: String,
+        kind: String,
+        expires_at: NaiveDateTime,
+        used_at: Option<NaiveDateTime>,
+        created_at: NaiveDateTime,
+    }
+    oidc_logout_deliveries => OidcLogoutDeliveriesRow {
+        id: String,
+        client_id: String,
+        account_id: String,
+        employee_id: String,
+        sid: String,
+        url: String,
+        status: String,
+        attempts: i32,
+        next_attempt_at: NaiveDateTime,
+        claimed_until: Option<NaiveDateTime>,
+        last_error: Option<String>,
+        created_at: NaiveDateTime,
+        delivered_at: Option<NaiveDateTime>,
     }
 }
 

@@ -5,6 +5,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use diesel::prelude::*;
+use gatehouse::auth::sessions::SessionFacts;
 use gatehouse::auth::{credentials, journal, outbox, scim_tokens, sessions};
 use gatehouse::db::schema::{entra_pins, scim_group_members, scim_groups};
 use gatehouse::db::{self, Db, Store};
@@ -14,6 +15,8 @@ use gatehouse::directory::{account_domains, audit};
 use gatehouse::directory::{accounts, clock, lifecycle, provisioning_log};
 use gatehouse::idp::certificates;
 use gatehouse::idp::settings::{self, SsoChange};
+use gatehouse::oidc::clients::{self, NewClient};
+use gatehouse::oidc::{grants, keys};
 
 use crate::helpers::{TestStore, gatehouse_bin, person};
 use crate::test_idp::Key;
@@ -150,6 +153,72 @@ fn populate(db: &Db) {
                 scim_group_members::employee_id.eq(&ann.id),
             ))
             .execute(c)?;
+        // An application with a grant, its tokens, and a back-channel logout queued when the
+        // grant ended; and a signing key, which must not leave the store.
+        let (client, _) = clients::create(
+            c,
+            &NewClient {
+                name: "HR portal".into(),
+                redirect_uris: vec!["https://hr.example.com/cb".into()],
+                backchannel_logout_uri: Some("https://hr.example.com/bc".into()),
+                ..NewClient::default()
+            },
+        )?;
+        let session = SessionFacts {
+            account_id: account.id.clone(),
+            employee_id: ann.id.clone(),
+            sid: "sid-1".into(),
+            method: "saml".into(),
+            auth_time: now,
+        };
+        let request = grants::Request {
+            client_id: &client.id,
+            redirect_uri: "https://hr.example.com/cb",
+            scope: "openid offline_access",
+            nonce: None,
+            code_challenge: None,
+        };
+        let code = grants::begin(c, &session, &request)?;
+        let grant = grants::redeem(
+            c,
+            &client.id,
+            &code,
+            Some("https://hr.example.com/cb"),
+            None,
+        )
+        .expect("redeem");
+        grants::issue(c, &grant)?;
+        gatehouse::oidc::clients::record_use(c, &client.id, &account.id)?;
+        let (other, _) = clients::create(
+            c,
+            &NewClient {
+                name: "Mobile app".into(),
+                public: true,
+                redirect_uris: vec!["com.example.hr:/cb".into()],
+                backchannel_logout_uri: Some("https://hr.example.com/bc2".into()),
+                ..NewClient::default()
+            },
+        )?;
+        let ended = grants::begin(
+            c,
+            &session,
+            &grants::Request {
+                client_id: &other.id,
+                ..request
+            },
+        )?;
+        let ended = grants::redeem(
+            c,
+            &other.id,
+            &ended,
+            Some("https://hr.example.com/cb"),
+            None,
+        )
+        .map_err(|e| gatehouse::directory::DirectoryError::invalid("grant", e.to_string()));
+        if let Ok(grant) = ended {
+            grants::revoke_grant(c, &grant.id)?;
+        }
+        keys::rotate(c)?;
         Ok(())
     })
     .expect("populate");
@@ -170,6 +239,19 @@ async fn an_installation_moves_to_the_other_store_and_back_without_loss() {
     let counts = String::from_utf8_lossy(&exported.stderr);
     assert!(counts.contains("employees 4"), "{counts}");
     assert!(counts.contains("account_domains 2"), "{counts}");
+    assert!(counts.contains("oidc_clients 2"), "{counts}");
+    assert!(counts.contains("oidc_grants 2"), "{counts}");
+    assert!(counts.contains("oidc_tokens 2"), "{counts}");
+    assert!(counts.contains("oidc_client_use 1"), "{counts}");
+    let file = std::fs::read_to_string(&first).expect("export");
+    assert!(
+        !file.contains("PRIVATE KEY"),
+        "signing keys stay in the store"
+    );
+    assert!(
+        !file.contains("oidc_keys"),
+        "signing keys stay in the store"
+    );
 
     let middle = TestStore::new();
     let imported = run(&middle.url, &["import", first.to_str().expect("path")]);
