@@ -12,6 +12,7 @@ const RULES: &[(&str, &[&str])] = &[
             "crate::directory",
             "crate::idp",
             "crate::auth",
+            "crate::oidc",
             "crate::saml",
             "crate::scim",
             "crate::admin",
@@ -26,6 +27,7 @@ const RULES: &[(&str, &[&str])] = &[
         &[
             "crate::idp",
             "crate::auth",
+            "crate::oidc",
             "crate::saml",
             "crate::scim",
             "crate::admin",
@@ -42,6 +44,7 @@ const RULES: &[(&str, &[&str])] = &[
         "idp",
         &[
             "crate::auth",
+            "crate::oidc",
             "crate::saml",
             "crate::scim",
             "crate::admin",
@@ -55,6 +58,7 @@ const RULES: &[(&str, &[&str])] = &[
     (
         "auth",
         &[
+            "crate::oidc",
             "crate::saml",
             "crate::scim",
             "crate::admin",
@@ -65,6 +69,7 @@ const RULES: &[(&str, &[&str])] = &[
     (
         "web",
         &[
+            "crate::oidc",
             "crate::saml",
             "crate::scim",
             "crate::admin",
@@ -72,14 +77,29 @@ const RULES: &[(&str, &[&str])] = &[
             "crate::cli",
         ],
     ),
-    ("saml", &["crate::scim", "crate::admin", "crate::cli"]),
+    (
+        "saml",
+        &["crate::oidc", "crate::scim", "crate::admin", "crate::cli"],
+    ),
     (
         "scim",
-        &["crate::saml", "crate::admin", "crate::cli", "samael::"],
+        &[
+            "crate::oidc",
+            "crate::saml",
+            "crate::admin",
+            "crate::cli",
+            "samael::",
+        ],
     ),
     (
         "admin",
-        &["crate::saml", "crate::scim", "crate::cli", "samael::"],
+        &[
+            "crate::oidc",
+            "crate::saml",
+            "crate::scim",
+            "crate::cli",
+            "samael::",
+        ],
     ),
     (
         "oidc",
@@ -89,6 +109,7 @@ const RULES: &[(&str, &[&str])] = &[
             "crate::admin",
             "crate::api",
             "crate::cli",
+            "samael::",
         ],
     ),
     (
