@@ -2,7 +2,9 @@
 //! carry no path of their own. SCIM plugs its own `configure`, because every SCIM resource type
 //! has the same routes (listed there, and below as a comment).
 
-use actix_web::web::{ServiceConfig, get, post, resource, scope};
+use actix_web::http::Method;
+use actix_web::middleware::DefaultHeaders;
+use actix_web::web::{ServiceConfig, get, method, post, resource, scope};
 
 use crate::admin::{csv, employees, integration, logs, overview, tenant_move};
 use crate::auth::{password_routes as password, routes as home};
@@ -43,20 +45,27 @@ pub fn configure(config: &mut ServiceConfig) {
                 .route(get().to(password::forgot_form))
                 .route(post().to(password::forgot)),
         )
-        // OpenID Connect: Gatehouse as the provider of the HR application.
-        .service(
+        // OpenID Connect: Gatehouse as the provider of the HR application. What a single-page
+        // app calls from another origin answers CORS (no cookies are involved there).
+        .service(cross_origin(
             resource("/.well-known/openid-configuration")
                 .route(get().to(oidc::discovery::configuration)),
-        )
-        .service(resource("/oauth/jwks").route(get().to(oidc::discovery::jwks)))
+        ))
+        .service(cross_origin(
+            resource("/oauth/jwks").route(get().to(oidc::discovery::jwks)),
+        ))
         .service(resource("/oauth/authorize").route(get().to(oidc::authorize::authorize)))
-        .service(resource("/oauth/token").route(post().to(oidc::token::token)))
-        .service(
+        .service(cross_origin(
+            resource("/oauth/token").route(post().to(oidc::token::token)),
+        ))
+        .service(cross_origin(
             resource("/oauth/userinfo")
                 .route(get().to(oidc::userinfo::userinfo))
                 .route(post().to(oidc::userinfo::userinfo)),
-        )
-        .service(resource("/oauth/revoke").route(post().to(oidc::revoke::revoke)))
+        ))
+        .service(cross_origin(
+            resource("/oauth/revoke").route(post().to(oidc::revoke::revoke)),
+        ))
         .service(
             resource("/oauth/logout")
                 .route(get().to(oidc::logout::logout_get))
@@ -134,4 +143,11 @@ fn admin() -> actix_web::Scope {
         .service(resource("/export.csv").route(get().to(csv::export)))
         .service(resource("/tenant-move").route(get().to(tenant_move::page)))
         .service(resource("/tenant-move/domains").route(post().to(tenant_move::domains)))
+}
+
+/// A resource any origin may call without credentials, with its CORS preflight.
+fn cross_origin(resource: actix_web::Resource) -> impl actix_web::dev::HttpServiceFactory {
+    resource
+        .route(method(Method::OPTIONS).to(oidc::cors_preflight))
+        .wrap(DefaultHeaders::new().add(("Access-Control-Allow-Origin", "*")))
 }

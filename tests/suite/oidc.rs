@@ -651,3 +651,60 @@ async fn the_discovery_document_names_the_issuer_endpoints_and_what_is_supported
     let id_token = p.tokens().await.field("id_token");
     assert!(verify(&id_token, &p.jwks().await, &p.rp.id).is_some());
 }
+
+#[actix_web::test]
+async fn a_browser_app_on_another_origin_may_call_the_token_endpoints_but_not_authorize() {
+    let p = provider().await;
+    let http = reqwest::Client::new();
+    let origin = "https://spa.example.test";
+    for path in [
+        "/oauth/token",
+        "/oauth/userinfo",
+        "/oauth/revoke",
+        "/oauth/jwks",
+        "/.well-known/openid-configuration",
+    ] {
+        let preflight = http
+            .request(reqwest::Method::OPTIONS, p.app.url(path))
+            .header("Origin", origin)
+            .header("Access-Control-Request-Method", "POST")
+            .send()
+            .await
+            .expect("preflight");
+        assert_eq!(preflight.status(), 204, "{path}");
+        assert_eq!(
+            preflight.headers()["access-control-allow-origin"],
+            "*",
+            "{path}"
+        );
+        let allowed = preflight.headers()["access-control-allow-headers"]
+            .to_str()
+            .expect("text")
+            .to_ascii_lowercase();
+        assert!(allowed.contains("authorization"), "{path}: {allowed}");
+    }
+    // Errors carry the header too, so the app can read them.
+    let refused = http
+        .post(p.app.url("/oauth/token"))
+        .header("Origin", origin)
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("client_id", "nobody"),
+        ])
+        .send()
+        .await
+        .expect("token");
+    assert_eq!(refused.status(), 401);
+    assert_eq!(refused.headers()["access-control-allow-origin"], "*");
+    // The authorization endpoint is a page for the browser itself, never read cross-origin.
+    let authorize = p
+        .app
+        .get_in(&p.browser, &authorize_path(&p.rp.id, REDIRECT, &[]))
+        .await;
+    assert!(
+        authorize
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+}

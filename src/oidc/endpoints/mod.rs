@@ -16,6 +16,18 @@ use base64::engine::general_purpose::STANDARD;
 use super::clients::Presented;
 use super::error::OAuthError;
 
+/// The answer to a CORS preflight of the endpoints a browser app calls from its own origin.
+pub async fn cors_preflight() -> actix_web::HttpResponse {
+    actix_web::HttpResponse::NoContent()
+        .insert_header(("Access-Control-Allow-Methods", "GET, POST, OPTIONS"))
+        .insert_header((
+            "Access-Control-Allow-Headers",
+            "Authorization, Content-Type, DPoP",
+        ))
+        .insert_header(("Access-Control-Max-Age", "600"))
+        .finish()
+}
+
 /// How the client authenticated: HTTP Basic (RFC 6749 2.3.1: both parts form-urlencoded) or
 /// `client_id`/`client_secret` in the body, never both.
 pub(crate) fn presented(
