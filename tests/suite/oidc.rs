@@ -708,3 +708,157 @@ async fn a_browser_app_on_another_origin_may_call_the_token_endpoints_but_not_au
             .is_none()
     );
 }
+
+#[actix_web::test]
+async fn prompt_login_max_age_login_hint_and_account_send_the_person_to_sign_in_again() {
+    let p = provider().await;
+    // prompt=login: even with a session, a fresh sign-in; the return path asks for one made
+    // after this request, and no longer carries prompt.
+    let fresh = p
+        .app
+        .get_in(
+            &p.browser,
+            &authorize_path(&p.rp.id, REDIRECT, &[("prompt", "login")]),
+        )
+        .await;
+    assert_eq!(fresh.status(), 303);
+    let to = location(&fresh);
+    assert!(to.starts_with("/login?next="), "{to}");
+    let next = param(&to, "next").expect("next");
+    assert!(
+        next.starts_with("/oauth/authorize?") && next.contains("signed_in_after="),
+        "{next}"
+    );
+    assert!(!next.contains("prompt="), "{next}");
+    // Coming back with the same old session is not enough.
+    let again = p.app.get_in(&p.browser, &next).await;
+    assert!(
+        location(&again).starts_with("/login?"),
+        "the old session does not answer prompt=login"
+    );
+    // max_age=0: a session a second old is already too old.
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let old = p
+        .app
+        .get_in(
+            &p.browser,
+            &authorize_path(&p.rp.id, REDIRECT, &[("max_age", "0")]),
+        )
+        .await;
+    assert!(location(&old).starts_with("/login?"), "{}", location(&old));
+    let lenient = p
+        .app
+        .get_in(
+            &p.browser,
+            &authorize_path(&p.rp.id, REDIRECT, &[("max_age", "3600")]),
+        )
+        .await;
+    assert!(
+        param(&location(&lenient), "code").is_some(),
+        "a recent enough session answers"
+    );
+    // login_hint and account go to the sign-in page; nobody is signed in in a new browser.
+    let stranger = p.app.new_browser();
+    let hinted = p
+        .app
+        .get_in(
+            &stranger,
+            &authorize_path(
+                &p.rp.id,
+                REDIRECT,
+                &[("login_hint", "ann@acme.com"), ("account", "acme")],
+            ),
+        )
+        .await;
+    let to = location(&hinted);
+    assert_eq!(param(&to, "login_hint").as_deref(), Some("ann@acme.com"));
+    assert_eq!(param(&to, "account").as_deref(), Some("acme"));
+    // A wrong max_age is the client's error, sent back to it.
+    let wrong = p
+        .app
+        .get_in(
+            &p.browser,
+            &authorize_path(&p.rp.id, REDIRECT, &[("max_age", "soon")]),
+        )
+        .await;
+    assert_eq!(
+        param(&location(&wrong), "error").as_deref(),
+        Some("invalid_request")
+    );
+}
+
+#[actix_web::test]
+async fn client_secret_post_is_accepted_and_two_methods_at_once_are_not() {
+    let p = provider().await;
+    let secret = p.rp.secret.clone().expect("secret");
+    let code = p.code(&p.rp.id, REDIRECT).await;
+    let posted = reqwest::Client::new()
+        .post(p.app.url("/oauth/token"))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", VERIFIER),
+            ("client_id", p.rp.id.as_str()),
+            ("client_secret", secret.as_str()),
+        ])
+        .send()
+        .await
+        .expect("token");
+    assert_eq!(posted.status(), 200);
+    let code = p.code(&p.rp.id, REDIRECT).await;
+    let both = reqwest::Client::new()
+        .post(p.app.url("/oauth/token"))
+        .basic_auth(&p.rp.id, Some(&secret))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", VERIFIER),
+            ("client_secret", secret.as_str()),
+        ])
+        .send()
+        .await
+        .expect("token");
+    assert_eq!(both.status(), 400);
+    let body: Value = both.json().await.expect("json");
+    assert_eq!(body["error"], "invalid_request");
+}
+
+#[actix_web::test]
+async fn removal_from_the_federation_and_a_new_password_end_the_persons_tokens() {
+    let p = provider().await;
+    let first = p.tokens().await;
+    p.app
+        .write(|c| lifecycle::remove_from_federation(c, &p.account.id, &p.ann.id, &cli()))
+        .expect("defederate");
+    assert_eq!(p.userinfo(&first.field("access_token")).await, 401);
+    assert_eq!(
+        p.refresh(&first.field("refresh_token")).await.error(),
+        "invalid_grant"
+    );
+
+    let browser = signed_in(&p.app, &p.account, &p.ann);
+    let p = Provider { browser, ..p };
+    let second = p.tokens().await;
+    assert_eq!(p.userinfo(&second.field("access_token")).await, 200);
+    let hash = gatehouse::auth::passwords::hash("a brand new password").expect("hash");
+    p.app
+        .write(|c| {
+            gatehouse::auth::credentials::set_password(
+                c,
+                &p.ann,
+                &hash,
+                &gatehouse::directory::history::Actor::new(
+                    gatehouse::directory::history::Source::System,
+                ),
+                None,
+            )
+        })
+        .expect("password");
+    assert_eq!(p.userinfo(&second.field("access_token")).await, 401);
+    assert_eq!(
+        p.refresh(&second.field("refresh_token")).await.error(),
+        "invalid_grant"
+    );
+}

@@ -47,7 +47,7 @@ pub struct AuthorizeQuery {
     #[serde(skip_serializing_if = "Option::is_none")]
     account: Option<String>,
     /// Set by us when `prompt=login` sends the person to sign in: only a sign-in at or after
-    /// this instant (Unix seconds) answers the request.
+    /// this instant (Unix milliseconds) answers the request.
     #[serde(skip_serializing_if = "Option::is_none")]
     signed_in_after: Option<i64>,
 }
@@ -149,8 +149,10 @@ pub async fn authorize(
             "this application does not serve that company",
         ));
     }
+    // prompt=login never takes the session there is: the person signs in again first.
     let usable = session.filter(|s| {
-        account.as_ref().is_none_or(|a| a.id == s.account_id)
+        !checked.prompt_login
+            && account.as_ref().is_none_or(|a| a.id == s.account_id)
             && fresh_enough(s, checked.max_age, query.signed_in_after)
     });
     match usable {
@@ -244,9 +246,10 @@ fn check(query: &AuthorizeQuery, client: &Client) -> Result<Checked, (&'static s
 }
 
 fn fresh_enough(session: &SessionFacts, max_age: Option<i64>, after: Option<i64>) -> bool {
-    let auth_time = session.auth_time.and_utc().timestamp();
-    let now = clock::now().and_utc().timestamp();
-    max_age.is_none_or(|max| now - auth_time <= max) && after.is_none_or(|after| auth_time >= after)
+    let auth_time = session.auth_time.and_utc();
+    let now = clock::now().and_utc();
+    max_age.is_none_or(|max| now.timestamp() - auth_time.timestamp() <= max)
+        && after.is_none_or(|after| auth_time.timestamp_millis() >= after)
 }
 
 async fn issue_code(
@@ -291,7 +294,7 @@ fn sign_in_url(query: &AuthorizeQuery, account: Option<String>, fresh: bool) -> 
     let again = AuthorizeQuery {
         prompt: None,
         signed_in_after: match fresh {
-            true => Some(clock::now().and_utc().timestamp()),
+            true => Some(clock::now().and_utc().timestamp_millis()),
             false => query.signed_in_after,
         },
         ..query.clone()
