@@ -167,9 +167,11 @@ pub async fn authorize(
         None if checked.prompt_none => {
             Ok(back.error("login_required", "the person is not signed in to Gatehouse"))
         }
+        // The company as the client named it, known or not: the sign-in page treats both alike,
+        // so the redirect tells nobody whether it exists.
         None => Ok(see_other(&sign_in_url(
             &query,
-            account.map(|a| a.slug),
+            query.account.clone().or(account.map(|a| a.slug)),
             checked.prompt_login,
         ))),
     }
