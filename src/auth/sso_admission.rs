@@ -29,5 +29,9 @@ pub fn admit(
     if let Some(object_id) = object_id {
         entra_pins::pin(conn, &person, idp_entity_id, object_id, &by)?;
     }
-    lifecycle::mark_federated(conn, &person.account_id, &person.id, &by)
+    // Someone already federated needs nothing more (and no second read of their row).
+    match person.federated {
+        true => Ok(person),
+        false => lifecycle::mark_federated(conn, &person.account_id, &person.id, &by),
+    }
 }

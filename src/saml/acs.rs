@@ -53,23 +53,19 @@ pub fn consume(
         ..SignInAttempt::default()
     };
     let result = sign_in(conn, &account, &sp, posted, &mut attempt);
-    let outcome = match &result {
-        Ok(_) => Outcome {
-            success: true,
-            reason: "signed_in".into(),
-            detail: format!("{} signed in", attempt.name_id.as_deref().unwrap_or("?")),
-            hint: String::new(),
-        },
-        Err(failure) => Outcome {
+    // A success was journaled with the session it started; a refusal is journaled here, on
+    // its own, since what it might have written was rolled back.
+    if let Err(failure) = &result {
+        let outcome = Outcome {
             success: false,
             reason: failure.code().into(),
             detail: failure.to_string(),
             hint: failure.hint(&sp),
-        },
-    };
-    db::write(conn, |c| {
-        journal::record(c, &account.id, &attempt, &outcome)
-    })?;
+        };
+        db::write(conn, |c| {
+            journal::record(c, &account.id, &attempt, &outcome)
+        })?;
+    }
     Ok(match result {
         Ok((session, redirect)) => {
             log::info!(
@@ -219,7 +215,8 @@ fn sign_in(
 
     let name_id = identity::name_id(&assertion)?;
     let object_id = identity::object_id(&assertion);
-    let (person_id, session) = db::write(conn, |c| -> Result<(String, String), Failure> {
+    // The person, the session and the journal line of the success: one transaction.
+    let session = db::write(conn, |c| -> Result<String, Failure> {
         let person = identity::admit(
             c,
             account,
@@ -234,9 +231,20 @@ fn sign_in(
             &posted.here,
             sessions::Method::Saml,
         )?;
-        Ok((person.id, session))
+        let signed_in = SignInAttempt {
+            employee_id: Some(person.id.clone()),
+            ..attempt.clone()
+        };
+        let outcome = Outcome {
+            success: true,
+            reason: "signed_in".into(),
+            detail: format!("{name_id} signed in"),
+            hint: String::new(),
+        };
+        journal::record(c, &account.id, &signed_in, &outcome)?;
+        attempt.employee_id = Some(person.id);
+        Ok(session)
     })?;
-    attempt.employee_id = Some(person_id);
     Ok((session, relay.unwrap_or_else(|| "/".into())))
 }
 
