@@ -50,9 +50,7 @@ pub fn check(request: &HttpRequest, submitted: &str, public_url: &str) -> Result
         .cookie(&cookies::name(COOKIE, secure))
         .map(|c| c.value().to_owned())
         .unwrap_or_default();
-    let matches = !cookie.is_empty()
-        && cookie.len() == submitted.len()
-        && openssl::memcmp::eq(cookie.as_bytes(), submitted.as_bytes());
+    let matches = !cookie.is_empty() && tokens::same(&cookie, submitted);
     if !matches {
         return Err(CsrfError::Token);
     }

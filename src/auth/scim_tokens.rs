@@ -126,10 +126,7 @@ pub fn account_of(conn: &mut DbConnection, token: &str) -> Result<Option<String>
         return Ok(None);
     };
     let presented = tokens::digest(secret);
-    let same = |stored: &str| {
-        stored.len() == presented.len()
-            && openssl::memcmp::eq(stored.as_bytes(), presented.as_bytes())
-    };
+    let same = |stored: &str| tokens::same(stored, &presented);
     if same(&current) {
         if previous.is_some() {
             // Entra uses the new token: the old one has served its purpose. One write per

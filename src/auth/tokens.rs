@@ -12,6 +12,12 @@ pub fn new_secret() -> Result<String, ErrorStack> {
     Ok(URL_SAFE_NO_PAD.encode(bytes))
 }
 
+/// Whether two secrets (or digests) are equal, in time that does not depend on where they
+/// differ. Unequal lengths are simply unequal (`openssl::memcmp::eq` would panic on them).
+pub fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len() && openssl::memcmp::eq(a.as_bytes(), b.as_bytes())
+}
+
 /// What the store keeps of a secret: its SHA-256, hex. A leaked table opens no session.
 pub fn digest(secret: &str) -> String {
     sha256(secret.as_bytes())

@@ -351,11 +351,8 @@ pub fn authenticate(
         (Some(_), false) => {}
     }
     let given = tokens::digest(presented.secret.as_deref().unwrap_or_default());
-    let matches = |stored: &Option<String>| {
-        stored
-            .as_deref()
-            .is_some_and(|s| openssl::memcmp::eq(s.as_bytes(), given.as_bytes()))
-    };
+    let matches =
+        |stored: &Option<String>| stored.as_deref().is_some_and(|s| tokens::same(s, &given));
     let previous_valid = until.is_some_and(|until| clock::now() < until) && matches(&previous);
     match matches(&current) || previous_valid {
         true => Ok(client),

@@ -77,6 +77,12 @@ impl OAuthError {
         }
     }
 
+    /// The store failed: the transaction rolls back. Every other error is an answer, and what it
+    /// wrote (a revocation) commits.
+    pub fn is_store_failure(&self) -> bool {
+        self.code == "server_error"
+    }
+
     pub fn server_error() -> OAuthError {
         OAuthError::new(
             "server_error",

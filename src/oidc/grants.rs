@@ -166,9 +166,7 @@ fn pkce_matches(verifier: &str, challenge: &str) -> bool {
     use base64::Engine;
     let computed =
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha256(verifier.as_bytes()));
-    valid_verifier
-        && openssl::memcmp::eq(computed.as_bytes(), challenge.as_bytes())
-        && computed.len() == challenge.len()
+    valid_verifier && tokens::same(&computed, challenge)
 }
 
 /// Redeems a code: once, within its lifetime, by its client, for its redirect URI, with the
@@ -385,5 +383,8 @@ mod tests {
             challenge
         ));
         assert!(!pkce_matches("short", challenge));
+        // A challenge of another length (authorize takes 43 to 128 characters) is a mismatch,
+        // never a panic in the constant-time comparison.
+        assert!(!pkce_matches(verifier, &format!("{challenge}A")));
     }
 }

@@ -17,7 +17,9 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::Value;
 
 use crate::helpers::admin::signed_in;
-use crate::helpers::{PUBLIC_URL, TestApp, cli, create_account, location, person, spawn_app};
+use crate::helpers::{
+    PUBLIC_URL, TestApp, cli, create_account, location, person, query_param, spawn_app,
+};
 
 const REDIRECT: &str = "https://hr.example.test/callback";
 const LOOPBACK: &str = "http://127.0.0.1/cb";
@@ -100,17 +102,8 @@ fn authorize_path(rp_id: &str, redirect_uri: &str, extra: &[(&str, &str)]) -> St
     )
 }
 
-/// The parameters of a redirect back to the client.
-fn query_of(location: &str) -> Vec<(String, String)> {
-    let query = location.split_once('?').map(|(_, q)| q).unwrap_or_default();
-    serde_urlencoded::from_str(query).expect("redirect query")
-}
-
 fn param(location: &str, name: &str) -> Option<String> {
-    query_of(location)
-        .into_iter()
-        .find(|(n, _)| n == name)
-        .map(|(_, v)| v)
+    query_param(location, name)
 }
 
 /// What the token endpoint answered.

@@ -16,7 +16,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 use crate::helpers::admin::{console, signed_in};
-use crate::helpers::{location, person, scim};
+use crate::helpers::{location, person, query_param, scim};
 
 /// An HTTP endpoint on loopback that answers the given statuses in turn (then 200) and hands
 /// over each request body.
@@ -61,15 +61,6 @@ fn pkce() -> (String, String) {
     (verifier, challenge)
 }
 
-fn query_value(url: &str, name: &str) -> Option<String> {
-    let query = url.split_once('?')?.1;
-    serde_urlencoded::from_str::<Vec<(String, String)>>(query)
-        .ok()?
-        .into_iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v)
-}
-
 #[actix_web::test]
 async fn a_deactivated_person_loses_every_token_and_the_application_is_told_on_its_back_channel() {
     let c = console().await;
@@ -112,12 +103,12 @@ async fn a_deactivated_person_loses_every_token_and_the_application_is_told_on_i
     assert_eq!(authorize.status(), StatusCode::SEE_OTHER);
     let back = location(&authorize);
     assert!(back.starts_with("https://hr.example.com/cb?"), "{back}");
-    assert_eq!(query_value(&back, "state").as_deref(), Some("s1"));
+    assert_eq!(query_param(&back, "state").as_deref(), Some("s1"));
     assert_eq!(
-        query_value(&back, "iss").as_deref(),
+        query_param(&back, "iss").as_deref(),
         Some(app.public_url.as_str())
     );
-    let code = query_value(&back, "code").expect("code");
+    let code = query_param(&back, "code").expect("code");
 
     let http = reqwest::Client::new();
     let tokens: Value = http

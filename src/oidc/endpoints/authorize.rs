@@ -65,13 +65,8 @@ impl Back<'_> {
             params.push(("state", state.to_owned()));
         }
         params.push(("iss", self.issuer.to_owned()));
-        let query = serde_urlencoded::to_string(&params).unwrap_or_default();
-        let joiner = if self.redirect_uri.contains('?') {
-            '&'
-        } else {
-            '?'
-        };
-        see_other(&format!("{}{joiner}{query}", self.redirect_uri))
+        let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        see_other(&super::with_query(self.redirect_uri, &params))
     }
 
     fn error(&self, code: &str, description: &str) -> HttpResponse {

@@ -132,15 +132,9 @@ async fn end(
     let clear = session_cookie::clear(settings.is_https());
     let mut response = match &params.post_logout_redirect_uri {
         Some(uri) => {
-            let location = match &params.state {
-                Some(state) => {
-                    let joiner = if uri.contains('?') { '&' } else { '?' };
-                    let query = serde_urlencoded::to_string([("state", state)]).unwrap_or_default();
-                    format!("{uri}{joiner}{query}")
-                }
-                None => uri.clone(),
-            };
-            see_other(&location)
+            let state: Vec<(&str, &str)> =
+                params.state.iter().map(|s| ("state", s.as_str())).collect();
+            see_other(&super::with_query(uri, &state))
         }
         None => pages::notice(
             StatusCode::OK,

@@ -16,6 +16,16 @@ use base64::engine::general_purpose::STANDARD;
 use super::clients::Presented;
 use super::error::OAuthError;
 
+/// `uri` with these parameters added to its query (a registered URI may have one already).
+pub(crate) fn with_query(uri: &str, params: &[(&str, &str)]) -> String {
+    if params.is_empty() {
+        return uri.to_owned();
+    }
+    let query = serde_urlencoded::to_string(params).unwrap_or_default();
+    let joiner = if uri.contains('?') { '&' } else { '?' };
+    format!("{uri}{joiner}{query}")
+}
+
 /// The answer to a CORS preflight of the endpoints a browser app calls from its own origin.
 pub async fn cors_preflight() -> actix_web::HttpResponse {
     actix_web::HttpResponse::NoContent()

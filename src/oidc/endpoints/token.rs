@@ -43,7 +43,7 @@ pub async fn token(
             // A refusal commits (a replayed code or refresh token has just revoked its grant);
             // only a store failure rolls back.
             db::write(conn, |c| match exchange(c, &issuer, &who, &form) {
-                Err(error) if error.code == "server_error" => Err(error),
+                Err(error) if error.is_store_failure() => Err(error),
                 outcome => Ok(outcome),
             })
             .and_then(|outcome| outcome)

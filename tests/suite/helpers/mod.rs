@@ -26,5 +26,5 @@ mod store;
 pub use app::{PUBLIC_URL, TestApp, spawn_app, spawn_app_at, spawn_app_with};
 pub use people::{cli, csv, person, scim, system};
 pub use processes::{gatehouse_bin, run_cli, stderr_of};
-pub use requests::location;
+pub use requests::{location, query_param};
 pub use store::{Domain, TestStore, create_account, drop_postgres_database};

@@ -5,6 +5,16 @@ use serde_json::Value;
 use super::app::{TestApp, origin_of};
 
 /// Where a redirect sends the browser (empty when the answer is none).
+/// One parameter of a URL's query (a redirect back to a client, a link).
+pub fn query_param(url: &str, name: &str) -> Option<String> {
+    let query = url.split_once('?')?.1;
+    serde_urlencoded::from_str::<Vec<(String, String)>>(query)
+        .ok()?
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
+}
+
 pub fn location(response: &reqwest::Response) -> String {
     response
         .headers()
