@@ -2,6 +2,7 @@
 //! See ARCHITECTURE.md for where things live and the rules between modules.
 
 pub mod admin;
+pub mod api;
 pub mod auth;
 pub mod cli;
 pub mod config;

@@ -7,6 +7,7 @@ use actix_web::middleware::DefaultHeaders;
 use actix_web::web::{ServiceConfig, get, method, post, resource, scope};
 
 use crate::admin::{csv, employees, integration, logs, overview, tenant_move};
+use crate::api;
 use crate::auth::{password_routes as password, routes as home};
 use crate::oidc::endpoints as oidc;
 use crate::saml::handlers as saml;
@@ -74,7 +75,16 @@ pub fn configure(config: &mut ServiceConfig) {
         // Provisioning: /scim/v2/{Users,Groups}[/{id}], {Users,Groups}/.search, /.search,
         // /ServiceProviderConfig, /Schemas[/{id}], /ResourceTypes[/{id}].
         .configure(crate::scim::routes)
+        .service(directory_api())
         .service(admin());
+}
+
+/// The directory API of the HR application; every answer, a miss included, is JSON.
+fn directory_api() -> actix_web::Scope {
+    scope("/api/v1")
+        .service(resource("/accounts/{slug}/events").route(get().to(api::events::feed)))
+        .service(resource("/accounts/{slug}/events/cursor").route(get().to(api::events::newest)))
+        .default_service(actix_web::web::to(api::problem::no_such_path))
 }
 
 /// The admin console; the account is always the signed-in admin's own.

@@ -2,6 +2,7 @@
 //! sign-in attempt. Shared by SAML, local passwords and the admin pages.
 
 pub mod browser;
+pub mod client_tokens;
 pub mod cookies;
 pub mod credentials;
 pub mod csrf;

@@ -5,6 +5,7 @@ pub mod schema;
 
 mod migrate;
 mod pool;
+mod sequence;
 mod store;
 pub mod transfer;
 
@@ -86,7 +87,8 @@ pub enum SqliteOpenError {
 static SQLITE_WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// Runs `f` in one write transaction. On SQLite it starts with `BEGIN IMMEDIATE`, so two writers
-/// queue instead of failing on a read-to-write lock upgrade.
+/// queue instead of failing on a read-to-write lock upgrade. Events `f` recorded take their
+/// numbers in the account's change feed just before the commit (see `sequence`).
 pub fn write<T, E>(
     conn: &mut DbConnection,
     f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
@@ -111,7 +113,10 @@ where
             <DbConnection as Connection>::TransactionManager::begin_transaction(conn)?
         }
     }
-    match f(conn) {
+    match f(conn).and_then(|value| {
+        sequence::assign(conn)?;
+        Ok(value)
+    }) {
         Ok(value) => {
             <DbConnection as Connection>::TransactionManager::commit_transaction(conn)?;
             Ok(value)

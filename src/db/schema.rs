@@ -348,6 +348,82 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    event_sequences (account_id) {
+        account_id -> Text,
+        last_seq -> BigInt,
+        purged_through -> BigInt,
+    }
+}
+
+diesel::table! {
+    account_events (id) {
+        id -> BigInt,
+        event_id -> Text,
+        account_id -> Text,
+        seq -> Nullable<BigInt>,
+        event_type -> Text,
+        occurred_at -> Timestamp,
+        source -> Text,
+        subject_type -> Text,
+        subject_id -> Text,
+        data -> Text,
+    }
+}
+
+diesel::table! {
+    webhook_subscriptions (id) {
+        id -> Text,
+        client_id -> Text,
+        account_id -> Text,
+        url -> Text,
+        secret -> Text,
+        delivered_seq -> BigInt,
+        claimed_until -> Nullable<Timestamp>,
+        retry_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Text,
+        subscription_id -> Text,
+        account_id -> Text,
+        event_id -> Text,
+        seq -> BigInt,
+        event_type -> Text,
+        status -> Text,
+        attempts -> Integer,
+        last_status -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        first_attempt_at -> Timestamp,
+        last_attempt_at -> Timestamp,
+        next_attempt_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    account_alerts (account_id, alert_key) {
+        account_id -> Text,
+        alert_key -> Text,
+        raised_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    api_tokens (token_hash) {
+        token_hash -> Text,
+        client_id -> Text,
+        scope -> Text,
+        expires_at -> Timestamp,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(webhook_subscriptions -> oidc_clients (client_id));
+diesel::joinable!(webhook_deliveries -> webhook_subscriptions (subscription_id));
+diesel::joinable!(api_tokens -> oidc_clients (client_id));
 diesel::joinable!(oidc_logout_deliveries -> oidc_clients (client_id));
 diesel::joinable!(oidc_client_use -> oidc_clients (client_id));
 diesel::joinable!(oidc_grants -> oidc_clients (client_id));
@@ -392,4 +468,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     oidc_codes,
     oidc_tokens,
     oidc_logout_deliveries,
+    event_sequences,
+    account_events,
+    webhook_subscriptions,
+    webhook_deliveries,
+    account_alerts,
+    api_tokens,
 );

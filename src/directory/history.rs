@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{Result, clock};
+use super::{Result, clock, events};
 use crate::db::DbConnection;
 use crate::db::schema::employee_history;
 
@@ -176,7 +176,7 @@ pub fn record(
             changes: serde_json::to_string(changes).unwrap_or_else(|_| "[]".into()),
         })
         .execute(conn)?;
-    Ok(())
+    events::record_person_change(conn, account_id, employee_id, by.source, action, changes)
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -16,6 +16,8 @@ use crate::db::schema::{employees, scim_group_members as members, scim_groups as
 use crate::db::{self, DbConnection, is_unique_violation};
 use crate::directory::accounts::Account;
 use crate::directory::employees as people;
+use crate::directory::groups::{self, GroupState};
+use crate::directory::history::Source;
 use crate::directory::{DirectoryError, clock, keys};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -163,6 +165,7 @@ impl Resource for Groups {
             .map_err(|e| unique(e, &name))?;
         let group = find(conn, account, &id)?;
         let skipped = add_members(conn, account, &group, field(object, "members"))?;
+        published(conn, account, &id, None)?;
         let mut reply = Reply::json(StatusCode::CREATED, render(conn, &group, base, true)?);
         reply.location = Some(format!("{base}/Groups/{id}"));
         reply.note = skipped_note(&skipped);
@@ -177,12 +180,14 @@ impl Resource for Groups {
         base: &str,
     ) -> Outcome {
         let group = find(conn, account, id)?;
+        let before = groups::state(conn, &account.id, id)?;
         input::check_schemas(body, GROUP)?;
         let object = input::object(body)?;
         rename(conn, &group, &display_name(field(object, "displayName"))?)?;
         set_external_id(conn, &group, external_id(object))?;
         clear_members(conn, &group)?;
         let skipped = add_members(conn, account, &group, field(object, "members"))?;
+        published(conn, account, id, before.as_ref())?;
         let group = find(conn, account, id)?;
         Ok(Reply {
             note: skipped_note(&skipped),
@@ -198,6 +203,7 @@ impl Resource for Groups {
         _base: &str,
     ) -> Outcome {
         let group = find(conn, account, id)?;
+        let before = groups::state(conn, &account.id, id)?;
         let mut skipped = Vec::new();
         for operation in patch::operations(body)? {
             let operation = patch::operation(operation)?;
@@ -259,6 +265,7 @@ impl Resource for Groups {
         diesel::update(g::table.find(&group.id))
             .set(g::updated_at.eq(clock::now()))
             .execute(conn)?;
+        published(conn, account, id, before.as_ref())?;
         // 204 without a body: re-reading every member after each batch would make a large group's
         // provisioning quadratic (RFC 7644 section 3.5.2 allows it).
         Ok(Reply {
@@ -269,9 +276,23 @@ impl Resource for Groups {
 
     fn delete(conn: &mut DbConnection, account: &Account, id: &str) -> Outcome {
         let group = find(conn, account, id)?;
+        let before = groups::state(conn, &account.id, id)?;
         diesel::delete(g::table.find(&group.id)).execute(conn)?;
+        published(conn, account, id, before.as_ref())?;
         Ok(Reply::empty())
     }
+}
+
+/// Publishes what the request changed in the group to the account's feed.
+fn published(
+    conn: &mut DbConnection,
+    account: &Account,
+    id: &str,
+    before: Option<&GroupState>,
+) -> Result<(), ScimError> {
+    let after = groups::state(conn, &account.id, id)?;
+    groups::record_change(conn, &account.id, id, Source::Scim, before, after.as_ref())?;
+    Ok(())
 }
 
 /// The `externalId` a POST or PUT sends (none when absent or not a string).

@@ -1,5 +1,6 @@
-//! `POST /oauth/token` (RFC 6749 section 3.2): `authorization_code` (with PKCE) and
-//! `refresh_token` (rotating). Answers are never cached.
+//! `POST /oauth/token` (RFC 6749 section 3.2): `authorization_code` (with PKCE),
+//! `refresh_token` (rotating) and `client_credentials` (a confidential client reading the
+//! directory API on its own behalf). Answers are never cached.
 
 use actix_web::http::header::{CACHE_CONTROL, PRAGMA};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -7,6 +8,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::presented;
+use crate::auth::client_tokens;
 use crate::config::Settings;
 use crate::db::{self, Db};
 use crate::oidc::clients;
@@ -23,6 +25,7 @@ pub struct TokenForm {
     refresh_token: Option<String>,
     client_id: Option<String>,
     client_secret: Option<String>,
+    scope: Option<String>,
 }
 
 pub async fn token(
@@ -84,10 +87,43 @@ fn exchange(
                 .ok_or_else(|| OAuthError::invalid_request("refresh_token is missing"))?;
             grants::refresh(c, &client.id, token)?
         }
+        "client_credentials" => return client_credentials(c, &client, form.scope.as_deref()),
         "" => return Err(OAuthError::invalid_request("grant_type is missing")),
         other => return Err(OAuthError::unsupported_grant_type(other)),
     };
     answer(c, issuer, &grant)
+}
+
+/// RFC 6749 section 4.4: only a confidential client, only the directory scope, no refresh
+/// token and no ID token (there is no person).
+fn client_credentials(
+    c: &mut crate::db::DbConnection,
+    client: &clients::Client,
+    scope: Option<&str>,
+) -> Result<serde_json::Value, OAuthError> {
+    if client.public {
+        return Err(OAuthError::unauthorized_client(
+            "client_credentials needs a confidential client (one with a secret)",
+        ));
+    }
+    let scope = scope.map(str::trim).filter(|s| !s.is_empty());
+    let scope = scope.unwrap_or(client_tokens::DIRECTORY_READ);
+    if let Some(unknown) = scope
+        .split(' ')
+        .find(|s| !client_tokens::SCOPES.contains(s))
+    {
+        return Err(OAuthError::invalid_scope(format!(
+            "{unknown:?} is not a scope of client_credentials (use {})",
+            client_tokens::DIRECTORY_READ
+        )));
+    }
+    let token = client_tokens::issue(c, &client.id, scope)?;
+    Ok(json!({
+        "access_token": token,
+        "token_type": "Bearer",
+        "expires_in": client_tokens::LIFETIME.num_seconds(),
+        "scope": scope,
+    }))
 }
 
 fn answer(

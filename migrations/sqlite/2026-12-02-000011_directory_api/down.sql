@@ -1,0 +1,9 @@
+DROP INDEX employees_account_department;
+DROP INDEX employees_account_updated;
+DROP INDEX employees_account_page;
+DROP TABLE api_tokens;
+DROP TABLE account_alerts;
+DROP TABLE webhook_deliveries;
+DROP TABLE webhook_subscriptions;
+DROP TABLE account_events;
+DROP TABLE event_sequences;

@@ -1,0 +1,101 @@
+//! `GET /api/v1/accounts/{slug}/events`: the change feed, in commit order. An empty page with
+//! the same cursor means the reader has caught up. `.../events/cursor` gives the newest
+//! position, to take before a full read of the directory.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+
+use super::access;
+use super::cursor;
+use super::problem::ApiError;
+use crate::db::Db;
+use crate::directory::events::{self, Event};
+
+const KIND: &str = "events";
+pub const DEFAULT_LIMIT: i64 = 100;
+pub const MAX_LIMIT: i64 = 1000;
+
+#[derive(Debug, Deserialize)]
+pub struct FeedQuery {
+    after: Option<String>,
+    limit: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Page {
+    data: Vec<Event>,
+    next_cursor: String,
+}
+
+/// A `limit` parameter: absent is `default`, otherwise a whole number from 1 to `max`.
+pub fn limit(given: Option<&str>, default: i64, max: i64) -> Result<i64, ApiError> {
+    let Some(given) = given else {
+        return Ok(default);
+    };
+    match given.parse::<i64>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        _ => Err(ApiError::invalid(
+            "limit",
+            format!("a whole number from 1 to {max}"),
+        )),
+    }
+}
+
+fn position(after: Option<&str>) -> Result<i64, ApiError> {
+    match after {
+        None | Some("") => Ok(0),
+        Some(cursor) => cursor::decode("after", KIND, cursor)?
+            .parse::<i64>()
+            .map_err(|_| ApiError::invalid("after", "not a cursor this API gave out")),
+    }
+}
+
+pub async fn feed(
+    request: HttpRequest,
+    slug: web::Path<String>,
+    query: web::Query<FeedQuery>,
+    db: web::Data<Db>,
+) -> Result<HttpResponse, ApiError> {
+    let token = access::bearer(&request)?;
+    let after = position(query.after.as_deref())?;
+    let limit = limit(query.limit.as_deref(), DEFAULT_LIMIT, MAX_LIMIT)?;
+    let page = db
+        .run(move |conn| -> Result<Page, ApiError> {
+            let reader = access::reader(conn, &token, &slug)?;
+            let data = events::after(conn, &reader.account.id, after, limit)?;
+            let last = data.last().map_or(after, |event| event.seq);
+            Ok(Page {
+                data,
+                next_cursor: cursor::encode(KIND, &last.to_string()),
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(page))
+}
+
+#[derive(Serialize)]
+struct Newest {
+    cursor: String,
+}
+
+pub async fn newest(
+    request: HttpRequest,
+    slug: web::Path<String>,
+    db: web::Data<Db>,
+) -> Result<HttpResponse, ApiError> {
+    let token = access::bearer(&request)?;
+    let newest = db
+        .run(move |conn| -> Result<Newest, ApiError> {
+            let reader = access::reader(conn, &token, &slug)?;
+            let seq = events::newest(conn, &reader.account.id)?;
+            Ok(Newest {
+                cursor: cursor::encode(KIND, &seq.to_string()),
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(newest))
+}
