@@ -7,6 +7,7 @@ mod test_idp;
 mod admin;
 mod approvers;
 mod architecture;
+mod change_feed;
 mod cli;
 mod csv_formulas;
 mod csv_import;

@@ -12,8 +12,10 @@
 //! - `scim`: account "acme" with a SCIM token (`scim_app`, `Scim`), Entra-shaped bodies.
 //! - `admin`: a signed-in setup admin (`console`, `Console`, `signed_in`).
 //! - `mail`: an SMTP sink and the settings that deliver to it.
+//! - `api`: the directory API as the HR application calls it (`api_client`, `Api`).
 
 pub mod admin;
+pub mod api;
 mod app;
 pub mod mail;
 mod people;
