@@ -243,7 +243,7 @@ pub struct ApprovalLinkPage {
     pub next_cursor: Option<String>,
 }
 
-/// A department: a name current people have or someone approves.
+/// A department: a name current people have in their `department` field.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Department {
     /// The name, exactly as the people's `department` field has it (also the department's key).

@@ -29,8 +29,8 @@ pub struct DepartmentQuery {
     limit: Option<String>,
 }
 
-/// The account's departments, by name: every department a current person is in or someone
-/// approves, with its head count and approvers.
+/// The account's departments, by name: every department a current (not released) person is
+/// in, with its head count and approvers.
 #[utoipa::path(
     get,
     path = "/api/v1/accounts/{slug}/departments",

@@ -297,7 +297,8 @@ pub fn approved_by(
     })
 }
 
-/// A department: a name some current person has, or that someone approves.
+/// A department: a name current people have in their `department` field. (A name only an
+/// approver names, with nobody in it, is no department yet: it shows in that approver's roles.)
 #[derive(Debug, Clone)]
 pub struct Department {
     pub name: String,
@@ -309,44 +310,34 @@ pub struct Department {
 }
 
 /// A page of the account's departments by name; `text` keeps names containing it (any case).
+/// One query orders and pages the names, so the store's collation decides both.
 pub fn departments(
     conn: &mut DbConnection,
     account_id: &str,
     text: Option<&str>,
     keyset: &Keyset,
 ) -> Result<Page<Department>> {
-    let pattern = text
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .map(search::contains_pattern);
-    let after = keyset.after.clone().unwrap_or_default();
-    let mut held = current(account_id)
-        .filter(e::department.gt(after.clone()))
+    let mut names = current(account_id)
+        .filter(e::department.is_not_null())
         .select(e::department.assume_not_null())
         .distinct()
         .order(e::department)
         .limit(keyset.limit + 1);
-    let mut approved = d::table
-        .inner_join(e::table)
-        .filter(e::account_id.eq(account_id))
-        .filter(e::released_at.is_null())
-        .filter(d::department.gt(after))
-        .select(d::department)
-        .distinct()
-        .order(d::department)
-        .limit(keyset.limit + 1)
-        .into_boxed();
-    if let Some(pattern) = &pattern {
-        held = held.filter(
+    if let Some(after) = &keyset.after {
+        names = names.filter(e::department.gt(after.clone()));
+    }
+    if let Some(pattern) = text
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(search::contains_pattern)
+    {
+        names = names.filter(
             lower(e::department.assume_not_null())
-                .like(pattern.clone())
+                .like(pattern)
                 .escape('\\'),
         );
-        approved = approved.filter(lower(d::department).like(pattern.clone()).escape('\\'));
     }
-    let mut names: BTreeSet<String> = held.load::<String>(conn)?.into_iter().collect();
-    names.extend(approved.load::<String>(conn)?);
-    let names: Vec<String> = names.into_iter().collect();
+    let names: Vec<String> = names.load(conn)?;
     let names = page(names, keyset.limit, Clone::clone);
     let in_page = e::table
         .filter(e::account_id.eq(account_id))
