@@ -45,7 +45,7 @@ pub struct Status {
     /// May sign in. Deactivated (Entra's `active` false) and released people are inactive.
     pub active: bool,
     /// The day the person left (set by a deactivation or a release, cleared on reactivation).
-    #[schema(format = Date)]
+    #[schema(required = true, format = Date)]
     pub termination_date: Option<String>,
     /// Managed by Entra ID: provisioned over SCIM or signed in through SSO.
     pub federated: bool,
@@ -54,7 +54,7 @@ pub struct Status {
     /// Hard-deleted (SCIM DELETE or an admin's "Release"): inactive for good, and the login
     /// name and email are free for a new, separate person.
     pub released: bool,
-    #[schema(format = DateTime)]
+    #[schema(required = true, format = DateTime)]
     pub released_at: Option<String>,
 }
 
@@ -78,6 +78,7 @@ pub struct Roles {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Approval {
     /// The direct approver: the Entra manager once known, or one an admin set.
+    #[schema(required = true)]
     pub approver: Option<PersonRef>,
     /// The approvers of the person's department (other than the person), by login name.
     pub department_approvers: Vec<PersonRef>,
@@ -92,6 +93,7 @@ pub struct Employee {
     /// Connect, so a signed-in user and a directory record match on it.
     pub id: String,
     /// Entra's `externalId` (SCIM), when Entra sent one.
+    #[schema(required = true)]
     pub external_id: Option<String>,
     /// The login name (UPN).
     pub user_name: String,
@@ -101,21 +103,29 @@ pub struct Employee {
     pub family_name: String,
     /// The displayName Entra sent, else the given and family names, else the login name.
     pub display_name: String,
+    #[schema(required = true)]
     pub job_title: Option<String>,
+    #[schema(required = true)]
     pub department: Option<String>,
+    #[schema(required = true)]
     pub mobile_phone: Option<String>,
+    #[schema(required = true)]
     pub work_phone: Option<String>,
     /// The work address's country (also the calendar group).
+    #[schema(required = true)]
     pub country: Option<String>,
     /// The employment date as a day in the account's time zone (as the CSV shows it).
-    #[schema(format = Date)]
+    #[schema(required = true, format = Date)]
     pub employment_date: Option<String>,
     /// The employment date as the instant Entra sent (or the start of the typed day).
-    #[schema(format = DateTime)]
+    #[schema(required = true, format = DateTime)]
     pub employment_instant: Option<String>,
+    #[schema(required = true)]
     pub payroll_number: Option<String>,
+    #[schema(required = true)]
     pub employee_number: Option<String>,
     /// The group company (subsidiary).
+    #[schema(required = true)]
     pub subsidiary: Option<String>,
     pub status: Status,
     pub roles: Roles,
@@ -187,6 +197,7 @@ impl Employee {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EmployeePage {
     pub data: Vec<Employee>,
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
 }
 
@@ -240,6 +251,7 @@ impl From<&reads::Link> for ApprovalLink {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ApprovalLinkPage {
     pub data: Vec<ApprovalLink>,
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
 }
 
@@ -270,6 +282,7 @@ impl From<reads::Department> for Department {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DepartmentPage {
     pub data: Vec<Department>,
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
 }
 
@@ -280,6 +293,7 @@ pub struct Group {
     pub id: String,
     pub display_name: String,
     /// Entra's `externalId`, when it sent one.
+    #[schema(required = true)]
     pub external_id: Option<String>,
     /// The members who are not released, by login name.
     pub members: Vec<PersonRef>,
@@ -306,6 +320,7 @@ impl From<reads::Group> for Group {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct GroupPage {
     pub data: Vec<Group>,
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
 }
 
