@@ -5,9 +5,10 @@
                          the approver role) for most, 40 departments each with an approver
   deep DB ACCOUNT_ID     the cursor of a page near the end (the v1 cursor the API gives out
                          after the 150th id from last; clients never build one, the bench may)
-  measure URL TOKEN PATH REQUESTS
-                         GETs PATH REQUESTS times on one kept-alive connection (after a warm-up)
-                         and prints p50 and p99 in milliseconds
+  measure URL TOKEN REQUESTS PATH...
+                         GETs each PATH REQUESTS times on one kept-alive connection (after a
+                         warm-up), alternating between them, and prints p50 and p99 in
+                         milliseconds per path
 """
 
 import base64
@@ -82,24 +83,29 @@ def deep(path, account_id):
     return base64.urlsafe_b64encode(f"v1:employees:{position}".encode()).decode().rstrip("=")
 
 
-def measure(url, token, path, requests):
+def measure(url, token, requests, paths):
+    """Alternates between `paths` request by request, so load from outside the benchmark falls
+    on every path alike; p50 and p99 per path."""
     parts = urllib.parse.urlsplit(url)
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
     headers = {"Authorization": f"Bearer {token}"}
-    times = []
+    times = {path: [] for path in paths}
     for i in range(requests + 50):
-        start = time.perf_counter()
-        connection.request("GET", path, headers=headers)
-        answer = connection.getresponse()
-        body = answer.read()
-        elapsed = time.perf_counter() - start
-        if answer.status != 200 or b'"data":[{' not in body:
-            sys.exit(f"{path}: {answer.status} {body[:300]!r}")
-        if i >= 50:
-            times.append(elapsed * 1000)
-    times.sort()
-    pick = lambda q: times[min(len(times) - 1, int(q * len(times)))]
-    print(f"{pick(0.50):.2f} {pick(0.99):.2f}")
+        for path in paths:
+            start = time.perf_counter()
+            connection.request("GET", path, headers=headers)
+            answer = connection.getresponse()
+            body = answer.read()
+            elapsed = time.perf_counter() - start
+            if answer.status != 200 or b'"data":[{' not in body:
+                sys.exit(f"{path}: {answer.status} {body[:300]!r}")
+            if i >= 50:
+                times[path].append(elapsed * 1000)
+    for path in paths:
+        ordered = sorted(times[path])
+        pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+        print(f"{pick(0.50):.2f} {pick(0.99):.2f}", end=" ")
+    print()
 
 
 if __name__ == "__main__":
@@ -109,6 +115,6 @@ if __name__ == "__main__":
     elif command == "deep":
         print(deep(args[0], args[1]))
     elif command == "measure":
-        measure(args[0], args[1], args[2], int(args[3]))
+        measure(args[0], args[1], int(args[2]), args[3:])
     else:
         sys.exit(__doc__)
