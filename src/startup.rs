@@ -35,6 +35,8 @@ impl Application {
         spawn_housekeeping(db.clone(), settings.retention());
         crate::oidc::backchannel::start(db.clone(), settings.public_url.clone())
             .map_err(|e| Error::io("cannot start the back-channel logout sender", e))?;
+        crate::api::webhooks::start(db.clone(), settings.webhooks_allow_private)
+            .map_err(|e| Error::io("cannot start the webhook senders", e))?;
         if let Some(smtp) = settings.smtp.clone() {
             crate::auth::mail_sender::start(db.clone(), smtp);
         }

@@ -161,6 +161,31 @@ pub enum ClientCommand {
     Secret { client_id: String },
     /// Remove an application; every sign-in it holds ends.
     Delete { client_id: String },
+    /// Webhooks: an application's endpoints that receive an account's change events, signed
+    /// as Standard Webhooks describes.
+    #[command(subcommand)]
+    Webhook(WebhookCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WebhookCommand {
+    /// Send the account's events from now on to URL (https, a public address), for a
+    /// confidential application that serves the account. Prints the signing secret
+    /// `whsec_...` (shown once).
+    Add {
+        client_id: String,
+        /// The account whose events are sent.
+        #[arg(long)]
+        account: String,
+        /// The receiving endpoint.
+        #[arg(long)]
+        url: String,
+    },
+    /// One line per webhook (of CLIENT_ID, or all): id, client_id, account, URL, created
+    /// (UTC), delivered up to, state; separated by tabs.
+    List { client_id: Option<String> },
+    /// Stop sending to a webhook (its delivery log goes with it).
+    Remove { id: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -334,7 +359,7 @@ pub fn run(command: Command, settings: &Settings) -> Result<(), Error> {
         }
         Command::Export { file } => transfer::export(settings, &file),
         Command::Import { file } => transfer::import(settings, &file),
-        Command::Client(command) => client::run(command, &open(settings)?),
+        Command::Client(command) => client::run(command, &open(settings)?, settings),
         Command::Oidc(OidcCommand::RotateKey) => client::rotate_key(&open(settings)?),
         Command::Housekeeping => {
             let mut conn = open(settings)?.conn()?;

@@ -1,6 +1,8 @@
 //! A whole installation as one file, to move it between stores (SQLite to PostgreSQL and back)
 //! or keep it as a backup: JSON lines, a header with the schema version, then every row of
-//! every table in foreign-key order, except the bodies of mail (they may hold one-time links). Import writes into an empty store in one transaction, so a
+//! every table in foreign-key order, except the bodies of mail (they may hold one-time links)
+//! and the webhook tables (a subscription holds its signing secret: add webhooks again after a
+//! move). Import writes into an empty store in one transaction, so a
 //! file that does not fit leaves the target as it was.
 
 use std::io::{BufRead, Write};

@@ -21,6 +21,7 @@ pub mod lifecycle;
 pub mod provisioning_log;
 pub mod search;
 pub mod sessions;
+pub mod webhooks;
 pub mod zones;
 
 pub use error::{DirectoryError, Refusal};
