@@ -30,3 +30,4 @@ mod scim;
 mod scim_hardening;
 mod signin;
 mod transfer;
+mod webhooks;

@@ -66,11 +66,11 @@ fn turn(db: &Db, agent: &ureq::Agent, allow_private: bool) -> Result<bool> {
                 claim.id,
                 claim.url,
                 event.id,
-                prior.map_or(1, |p| p.attempts + 1)
+                prior.as_ref().map_or(1, |p| p.attempts + 1)
             );
         }
         match db::write(&mut *db.conn()?, |c| {
-            queue::settle(c, &mut claim, &event, prior, &outcome)
+            queue::settle(c, &mut claim, &event, prior.as_ref(), &outcome)
         })? {
             After::Next => continue,
             After::Wait | After::Lost => return Ok(true),

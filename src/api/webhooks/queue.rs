@@ -62,10 +62,11 @@ pub enum After {
 }
 
 /// The earlier attempts at an event.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Prior {
     pub attempts: i32,
     pub first_attempt_at: NaiveDateTime,
+    pub last_error: Option<String>,
 }
 
 /// The wait before retry `attempts + 1`: 5 s, 10 s, 20 s, ... up to an hour.
@@ -184,17 +185,18 @@ pub fn next(conn: &mut DbConnection, claim: &mut Claim) -> Result<Option<(Event,
     let Some(event) = found.into_iter().next() else {
         return Ok(None);
     };
-    let prior: Option<(i32, NaiveDateTime)> = d::table
+    let prior: Option<(i32, NaiveDateTime, Option<String>)> = d::table
         .filter(d::subscription_id.eq(&claim.id))
         .filter(d::seq.eq(event.seq))
-        .select((d::attempts, d::first_attempt_at))
+        .select((d::attempts, d::first_attempt_at, d::last_error))
         .first(conn)
         .optional()?;
     Ok(Some((
         event,
-        prior.map(|(attempts, first_attempt_at)| Prior {
+        prior.map(|(attempts, first_attempt_at, last_error)| Prior {
             attempts,
             first_attempt_at,
+            last_error,
         }),
     )))
 }
@@ -202,12 +204,13 @@ pub fn next(conn: &mut DbConnection, claim: &mut Claim) -> Result<Option<(Event,
 /// Records an attempt at `event` (in the caller's write transaction) while the claim is still
 /// this instance's: delivered, it moves the subscription past the event and renews the claim;
 /// failed, it schedules the retry and releases the claim, or, 24 hours after the first
-/// attempt, marks the delivery `failed` and moves past it.
+/// attempt, marks the delivery `failed` and moves past it. A delivery that got through after
+/// failures keeps its last error in the log.
 pub fn settle(
     conn: &mut DbConnection,
     claim: &mut Claim,
     event: &Event,
-    prior: Option<Prior>,
+    prior: Option<&Prior>,
     outcome: &Outcome,
 ) -> Result<After> {
     let now = clock::now();
@@ -243,10 +246,10 @@ pub fn settle(
         return Ok(After::Lost);
     }
     let last_status = outcome.status.map(i32::from);
-    let last_error = outcome
-        .error
-        .as_deref()
-        .map(|e| e.chars().take(500).collect::<String>());
+    let last_error = match &outcome.error {
+        Some(error) => Some(error.chars().take(500).collect::<String>()),
+        None => prior.and_then(|p| p.last_error.clone()),
+    };
     match prior {
         Some(_) => diesel::update(
             d::table
