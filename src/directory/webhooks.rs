@@ -279,6 +279,18 @@ pub fn deliveries(conn: &mut DbConnection, account_id: &str, limit: i64) -> Resu
     Ok(rows.into_iter().map(delivery_of).collect())
 }
 
+/// Purges settled deliveries (delivered or failed) last attempted before `before`; a delivery
+/// still being retried stays (it holds the attempts so far). For housekeeping, beside the
+/// purge of the events themselves.
+pub fn purge_deliveries(conn: &mut DbConnection, before: NaiveDateTime) -> Result<usize> {
+    Ok(diesel::delete(
+        d::table
+            .filter(d::status.ne("delivering"))
+            .filter(d::last_attempt_at.lt(before)),
+    )
+    .execute(conn)?)
+}
+
 /// One subscription, with where it stands.
 #[derive(Debug, Clone, Serialize)]
 pub struct Subscription {
