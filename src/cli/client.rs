@@ -99,9 +99,9 @@ fn webhook(
             url,
         } => {
             let account = account(conn, &slug)?;
-            let allow_private = settings.webhooks_allow_private;
+            let url = webhooks::check_url(&url, settings.webhooks_allow_private)?;
             let (subscription, secret) = db::write(conn, |c| {
-                webhooks::add(c, &client_id, &account.id, &url, allow_private, &actor())
+                webhooks::add(c, &client_id, &account.id, &url, &actor())
             })
             .map_err(|e| named(e, &client_id))?;
             eprintln!(

@@ -130,9 +130,20 @@ pub fn target(text: &str, allow_private: bool) -> Result<url::Url> {
     Ok(url)
 }
 
+/// A webhook URL that passed `check_url`: the only thing `add` takes.
+#[derive(Debug, Clone)]
+pub struct CheckedUrl(url::Url);
+
+impl CheckedUrl {
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
 /// `target`, then the host looked up: refused when it does not resolve, or when any of its
 /// addresses is loopback, private, link-local or otherwise not public (unless `allow_private`).
-pub fn check_url(text: &str, allow_private: bool) -> Result<url::Url> {
+/// A lookup can take seconds: call it before the write transaction, never inside one.
+pub fn check_url(text: &str, allow_private: bool) -> Result<CheckedUrl> {
     let url = target(text, allow_private)?;
     let host = url.host_str().unwrap_or_default().to_owned();
     let addresses = url
@@ -151,7 +162,7 @@ pub fn check_url(text: &str, allow_private: bool) -> Result<url::Url> {
             }
         }
     }
-    Ok(url)
+    Ok(CheckedUrl(url))
 }
 
 /// The addresses a delivery may connect to for `netloc` ("host:port"), looked up again at every
@@ -348,6 +359,15 @@ pub fn list(
     account_id: Option<&str>,
     client_id: Option<&str>,
 ) -> Result<Vec<Subscription>> {
+    select(conn, account_id, client_id, None)
+}
+
+fn select(
+    conn: &mut DbConnection,
+    account_id: Option<&str>,
+    client_id: Option<&str>,
+    id: Option<&str>,
+) -> Result<Vec<Subscription>> {
     let mut query = w::table
         .inner_join(oidc_clients::table)
         .inner_join(accounts::table.on(accounts::id.eq(w::account_id)))
@@ -368,6 +388,9 @@ pub fn list(
     }
     if let Some(client_id) = client_id {
         query = query.filter(w::client_id.eq(client_id.to_owned()));
+    }
+    if let Some(id) = id {
+        query = query.filter(w::id.eq(id.to_owned()));
     }
     let rows: Vec<SubscriptionRow> = query.load(conn)?;
     rows.into_iter()
@@ -404,9 +427,9 @@ fn subscription_of(conn: &mut DbConnection, row: SubscriptionRow) -> Result<Subs
 
 /// One subscription by id.
 pub fn get(conn: &mut DbConnection, id: &str) -> Result<Subscription> {
-    list(conn, None, None)?
+    select(conn, None, None, Some(id))?
         .into_iter()
-        .find(|s| s.id == id)
+        .next()
         .ok_or(DirectoryError::NotFound { what: "webhook" })
 }
 
@@ -445,8 +468,7 @@ pub fn add(
     conn: &mut DbConnection,
     client_id: &str,
     account_id: &str,
-    url: &str,
-    allow_private: bool,
+    url: &CheckedUrl,
     by: &Actor,
 ) -> Result<(Subscription, String)> {
     let (name, public, served): (String, bool, Option<String>) = oidc_clients::table
@@ -474,7 +496,7 @@ pub fn add(
             format!("{name} does not serve this account"),
         ));
     }
-    let url = check_url(url, allow_private)?.to_string();
+    let url = url.as_str().to_owned();
     let taken = || {
         DirectoryError::invalid(
             "url",

@@ -301,9 +301,10 @@ fn subscribe(
     account_id: &str,
     url: &str,
 ) -> (webhooks::Subscription, String) {
+    let url = webhooks::check_url(url, true).expect("a URL");
     let mut conn = db.conn().expect("connection");
     db::write(&mut conn, |c| {
-        webhooks::add(c, client_id, account_id, url, true, &system())
+        webhooks::add(c, client_id, account_id, &url, &system())
     })
     .expect("subscription")
 }
@@ -505,16 +506,8 @@ async fn webhook_urls_must_be_https_and_public_unless_private_addresses_are_allo
     let domain = Domain::new();
     let client = confidential_client(&domain.db, "HR application", &[]);
     let add = |url: &str, allow_private: bool| {
-        domain.write(|c| {
-            webhooks::add(
-                c,
-                &client,
-                &domain.account.id,
-                url,
-                allow_private,
-                &system(),
-            )
-        })
+        let url = webhooks::check_url(url, allow_private)?;
+        domain.write(|c| webhooks::add(c, &client, &domain.account.id, &url, &system()))
     };
     for url in [
         "http://hr.example.com/hooks",
@@ -594,9 +587,9 @@ async fn only_a_confidential_client_that_serves_the_account_may_subscribe_and_ch
         .id;
     let serving = confidential_client(&domain.db, "HR application", &["acme"]);
     let url = "http://127.0.0.1:9/hooks";
-    let add = |client: &str| {
-        domain.write(|c| webhooks::add(c, client, &account_id, url, true, &system()))
-    };
+    let checked = webhooks::check_url(url, true).expect("allowed");
+    let add =
+        |client: &str| domain.write(|c| webhooks::add(c, client, &account_id, &checked, &system()));
     let error = add(&only_globex)
         .expect_err("does not serve acme")
         .to_string();

@@ -69,13 +69,21 @@ pub async fn add(
     let account_id = admin.account.id.clone();
     let by = admin.actor();
     let allow_private = settings.webhooks_allow_private;
-    let added = db
-        .run(move |conn| {
-            db::write(conn, |c| {
-                webhooks::add(c, &client_id, &account_id, &url, allow_private, &by)
+    // The host is looked up before a connection is taken or a transaction begun.
+    let checked = web::block(move || webhooks::check_url(&url, allow_private))
+        .await
+        .map_err(|_| HttpError::Internal)?;
+    let added = match checked {
+        Ok(url) => {
+            db.run(move |conn| {
+                db::write(conn, |c| {
+                    webhooks::add(c, &client_id, &account_id, &url, &by)
+                })
             })
-        })
-        .await;
+            .await
+        }
+        Err(error) => Err(error),
+    };
     match added {
         Ok((subscription, secret)) => {
             let flash = Flash::ok(format!(
