@@ -521,3 +521,147 @@ async fn four_writers_on_two_instances_and_a_paging_reader_see_every_change_once
         seen.iter().filter_map(|e| e["source"].as_str()).collect();
     assert_eq!(sources, ["admin", "scim"].into_iter().collect());
 }
+
+#[actix_web::test]
+async fn events_past_retention_are_purged_and_a_cursor_from_before_is_told_to_start_over() {
+    let app = spawn_app().await;
+    let account = create_account(&app.db, "acme");
+    for name in ["ann", "bob", "cy"] {
+        app.write(|c| {
+            lifecycle::create(c, &account.id, person(&format!("{name}@acme.com")), &cli())
+        })
+        .expect("person");
+    }
+    let api = api_client(&app, &[]).await;
+    let (events, _) = api.all_events("acme", 100).await;
+    assert_eq!(events.len(), 3);
+    let (_, _, page) = api.get("/api/v1/accounts/acme/events?limit=2").await;
+    let after_two = page["next_cursor"].as_str().expect("cursor").to_owned();
+    // The first two are older than the feed keeps.
+    app.write(|c| {
+        use diesel::prelude::*;
+        use gatehouse::db::schema::account_events as e;
+        let old = gatehouse::directory::clock::now() - chrono::Duration::days(91);
+        let first_two: Vec<i64> = e::table.order(e::seq).limit(2).select(e::id).load(c)?;
+        diesel::update(e::table.filter(e::id.eq_any(first_two)))
+            .set(e::occurred_at.eq(old))
+            .execute(c)?;
+        Ok(())
+    })
+    .expect("backdate");
+    let purged = app
+        .write(|c| {
+            gatehouse::directory::expiry::housekeeping(
+                c,
+                gatehouse::directory::expiry::Retention {
+                    provisioning_log_days: 90,
+                    login_journal_days: 90,
+                },
+            )
+        })
+        .expect("housekeeping");
+    assert_eq!(purged.events, 2);
+
+    let (status, kind, problem) = api.get("/api/v1/accounts/acme/events").await;
+    assert_eq!(
+        (status, kind.as_str()),
+        (410, "application/problem+json"),
+        "{problem}"
+    );
+    assert_eq!(problem["code"], "cursor_expired");
+    let (status, _, page) = api
+        .get(&format!("/api/v1/accounts/acme/events?after={after_two}"))
+        .await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(
+        types(page["data"].as_array().expect("data")),
+        ["employee.created"]
+    );
+}
+
+#[actix_web::test]
+async fn a_first_sign_in_that_pins_the_entra_object_id_is_an_update_from_sso() {
+    let sso = crate::helpers::sso::sso_app().await;
+    let api = api_client(&sso.app, &[]).await;
+    let (_, start) = api.all_events("acme", 100).await;
+    let spec = sso.spec("ann@acme.com");
+    let signed_in = sso
+        .post(&crate::test_idp::response(
+            &spec,
+            &crate::test_idp::Key::active(),
+        ))
+        .await;
+    assert_eq!(signed_in.status(), 303);
+    let (events, _) = api.events_after("acme", Some(&start), 100).await;
+    assert_eq!(types(&events), ["employee.updated"]);
+    assert_eq!(events[0]["source"], "sso");
+    assert_eq!(events[0]["subject"]["id"], sso.ann.id.as_str());
+    assert_eq!(events[0]["data"]["changes"][0]["field"], "entra_object_id");
+    // A second sign-in changes nothing, so it publishes nothing.
+    let again = sso
+        .post(&crate::test_idp::response(
+            &sso.spec("ann@acme.com"),
+            &crate::test_idp::Key::active(),
+        ))
+        .await;
+    assert_eq!(again.status(), 303);
+    let (later, _) = api.events_after("acme", Some(&start), 100).await;
+    assert_eq!(later.len(), 1);
+}
+
+#[actix_web::test]
+async fn group_changes_entra_pushes_are_created_updated_and_deleted_events() {
+    let scim = scim_app().await;
+    let api = api_client(&scim.app, &[]).await;
+    let (_, ann) = scim
+        .call("POST", "/Users", Some(entra_user("ann@acme.com", "e-ann")))
+        .await;
+    let ann_id = ann["id"].as_str().expect("id").to_owned();
+    let (_, start) = api.all_events("acme", 100).await;
+    let (status, group) = scim
+        .call(
+            "POST",
+            "/Groups",
+            Some(json!({
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+                "displayName": "Payroll",
+                "externalId": "g-1"
+            })),
+        )
+        .await;
+    assert_eq!(status, 201, "{group}");
+    let group_id = group["id"].as_str().expect("id").to_owned();
+    let add = ops(json!([{ "op": "add", "path": "members", "value": [{ "value": ann_id }] }]));
+    let (status, _) = scim
+        .call("PATCH", &format!("/Groups/{group_id}"), Some(add.clone()))
+        .await;
+    assert_eq!(status, 204);
+    // Adding her again changes nothing: no event.
+    scim.call("PATCH", &format!("/Groups/{group_id}"), Some(add))
+        .await;
+    let rename = ops(json!([{ "op": "replace", "path": "displayName", "value": "Payroll DE" }]));
+    scim.call("PATCH", &format!("/Groups/{group_id}"), Some(rename))
+        .await;
+    let (status, _) = scim
+        .call("DELETE", &format!("/Groups/{group_id}"), None)
+        .await;
+    assert_eq!(status, 204);
+
+    let (events, _) = api.events_after("acme", Some(&start), 100).await;
+    assert_eq!(
+        types(&events),
+        [
+            "group.created",
+            "group.updated",
+            "group.updated",
+            "group.deleted"
+        ]
+    );
+    assert!(events.iter().all(|e| e["subject"]["type"] == "group"
+        && e["subject"]["id"] == group_id.as_str()
+        && e["source"] == "scim"));
+    assert_eq!(events[0]["data"]["display_name"], "Payroll");
+    assert_eq!(events[1]["data"]["members_added"], json!([ann_id]));
+    assert_eq!(events[2]["data"]["changes"][0]["new"], "Payroll DE");
+    assert_eq!(events[3]["data"]["members"], json!([ann_id]));
+}
