@@ -405,6 +405,9 @@ fn new_value(event: &Value) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// The SCIM token, an admin's session secret, and the (id, login) of people admins edit.
+type Tenant = (String, String, Vec<(String, String)>);
+
 #[actix_web::test]
 async fn four_writers_on_two_instances_and_a_paging_reader_see_every_change_once_in_commit_order() {
     let store = TestStore::new();
@@ -412,7 +415,7 @@ async fn four_writers_on_two_instances_and_a_paging_reader_see_every_change_once
     let mut conn = db.conn().expect("connection");
     let (token, session, people) = gatehouse::db::write(
         &mut conn,
-        |c| -> gatehouse::directory::Result<(String, String, Vec<(String, String)>)> {
+        |c| -> gatehouse::directory::Result<Tenant> {
             let account = accounts::create(c, "acme", "Acme")?;
             let token = scim_tokens::issue(c, &account.id, &crate::helpers::system())?;
             let admin = lifecycle::create(c, &account.id, person("it@acme.com"), &cli())?;
@@ -467,7 +470,7 @@ async fn four_writers_on_two_instances_and_a_paging_reader_see_every_change_once
             loop {
                 let finished = done.load(std::sync::atomic::Ordering::SeqCst);
                 turn += 1;
-                let api = if turn % 2 == 0 { &reader } else { &other };
+                let api = if turn.is_multiple_of(2) { &reader } else { &other };
                 let (page, next) = api.events_after("acme", Some(&cursor), 7).await;
                 seen.extend(page);
                 cursor = next;
