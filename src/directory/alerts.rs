@@ -39,8 +39,8 @@ pub fn failing_for() -> Duration {
 pub struct Alert {
     /// Names the occurrence: an alert whose key has been raised is never raised again.
     pub key: String,
-    /// Keys that this alert makes pointless (less urgent thresholds already passed): marked as
-    /// raised with it, so none of them fires after it.
+    /// Keys that this alert makes pointless (less urgent thresholds already passed), least
+    /// urgent first: marked as raised with it, so none of them fires after it.
     pub covers: Vec<String>,
     pub event_type: &'static str,
     /// The event's data, as the feed and webhooks publish it.
@@ -67,11 +67,15 @@ pub fn raise(conn: &mut DbConnection, account_id: &str, alert: &Alert) -> Result
                 .execute(c)
         })
     };
-    if !mark(conn, &alert.key)? {
-        return Ok(false);
-    }
+    // The covered keys first, in the order the rule gives (least urgent first), then the
+    // alert's own: two instances racing on thresholds of one certificate take the keys in the
+    // same order, so on PostgreSQL neither waits for a key the other holds while holding one
+    // it wants.
     for key in &alert.covers {
         mark(conn, key)?;
+    }
+    if !mark(conn, &alert.key)? {
+        return Ok(false);
     }
     events::record(
         conn,
