@@ -120,7 +120,7 @@ pub enum Command {
     /// Load a file written by `gatehouse export` into this (empty) store, all or nothing.
     Import { file: PathBuf },
     /// Purge expired one-time state and old provisioning log lines once (every server also
-    /// does this hourly); safe while servers run.
+    /// does this hourly), and raise the account alerts that are due; safe while servers run.
     Housekeeping,
     /// Applications that sign people in through Gatehouse (OpenID Connect relying parties).
     #[command(subcommand)]
@@ -343,6 +343,9 @@ pub fn run(command: Command, settings: &Settings) -> Result<(), Error> {
                 crate::directory::expiry::housekeeping(c, retention)
             })?;
             eprintln!("{purged}");
+            for raised in crate::auth::alert_mail::raise_due(&mut conn)? {
+                eprintln!("{raised}");
+            }
             Ok(())
         }
     }
