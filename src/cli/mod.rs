@@ -111,7 +111,7 @@ pub enum Command {
     /// Setup admins.
     #[command(subcommand)]
     Admin(AdminCommand),
-    /// Mail waiting to be delivered (password links).
+    /// Mail waiting to be delivered (password links, account alerts).
     #[command(subcommand)]
     Mail(MailCommand),
     /// Write the whole installation (every account, person, setting and log) to FILE, to move
