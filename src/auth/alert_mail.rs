@@ -32,11 +32,15 @@ impl std::fmt::Display for Raised {
     }
 }
 
-/// Checks every account (one transaction each) and raises what is due and not yet raised.
+/// Checks every account (one transaction each) and raises what is due and not yet raised. An
+/// account whose check fails is logged and retried at the next check; the others still run.
 pub fn raise_due(conn: &mut DbConnection) -> Result<Vec<Raised>> {
     let mut raised = Vec::new();
     for account in accounts::list(conn)? {
-        raised.extend(db::write(conn, |c| raise_for(c, &account))?);
+        match db::write(conn, |c| raise_for(c, &account)) {
+            Ok(more) => raised.extend(more),
+            Err(error) => log::warn!("alerts of account {}: {error}", account.slug),
+        }
     }
     Ok(raised)
 }
