@@ -111,7 +111,7 @@ pub enum Command {
     /// Setup admins.
     #[command(subcommand)]
     Admin(AdminCommand),
-    /// Mail waiting to be delivered (password links).
+    /// Mail waiting to be delivered (password links, account alerts).
     #[command(subcommand)]
     Mail(MailCommand),
     /// Write the whole installation (every account, person, setting and log) to FILE, to move
@@ -120,7 +120,7 @@ pub enum Command {
     /// Load a file written by `gatehouse export` into this (empty) store, all or nothing.
     Import { file: PathBuf },
     /// Purge expired one-time state and old provisioning log lines once (every server also
-    /// does this hourly); safe while servers run.
+    /// does this hourly), and raise the account alerts that are due; safe while servers run.
     Housekeeping,
     /// Applications that sign people in through Gatehouse (OpenID Connect relying parties).
     #[command(subcommand)]
@@ -368,6 +368,9 @@ pub fn run(command: Command, settings: &Settings) -> Result<(), Error> {
                 crate::directory::expiry::housekeeping(c, retention)
             })?;
             eprintln!("{purged}");
+            for raised in crate::auth::alert_mail::raise_due(&mut conn)? {
+                eprintln!("{raised}");
+            }
             Ok(())
         }
     }

@@ -4,6 +4,7 @@
 
 pub mod account_domains;
 pub mod accounts;
+pub mod alerts;
 pub mod applications;
 pub mod approvers;
 pub mod audit;
