@@ -29,6 +29,8 @@ pub struct Purged {
     pub api_tokens: usize,
     /// Change feed events past `events::RETENTION`.
     pub events: usize,
+    /// Settled webhook deliveries last attempted before `events::RETENTION`.
+    pub webhook_deliveries: usize,
 }
 
 /// How many days the logs keep their lines.
@@ -45,7 +47,7 @@ impl std::fmt::Display for Purged {
             f,
             "purged {} expired pending sign-ins, {} replay entries, {} sessions, {} password \
              links, {} failure counters, {} provisioning log lines, {} login journal rows, {} API \
-             tokens and {} change feed events",
+             tokens, {} change feed events and {} webhook deliveries",
             self.saml_requests,
             self.replay_entries,
             self.sessions,
@@ -54,7 +56,8 @@ impl std::fmt::Display for Purged {
             self.log_lines,
             self.journal_rows,
             self.api_tokens,
-            self.events
+            self.events,
+            self.webhook_deliveries
         )
     }
 }
@@ -70,6 +73,7 @@ impl Purged {
             + self.journal_rows
             + self.api_tokens
             + self.events
+            + self.webhook_deliveries
     }
 }
 
@@ -103,6 +107,7 @@ pub fn purge_expired(conn: &mut DbConnection) -> Result<Purged> {
         log_lines: 0,
         journal_rows: 0,
         events: 0,
+        webhook_deliveries: 0,
     })
 }
 
@@ -118,6 +123,10 @@ pub fn housekeeping(conn: &mut DbConnection, retention: Retention) -> Result<Pur
         )
         .execute(conn)?,
         events: super::events::purge(conn, clock::now() - super::events::RETENTION)?,
+        webhook_deliveries: super::webhooks::purge_deliveries(
+            conn,
+            clock::now() - super::events::RETENTION,
+        )?,
         ..purge_expired(conn)?
     })
 }

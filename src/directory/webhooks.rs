@@ -291,8 +291,8 @@ pub fn deliveries(conn: &mut DbConnection, account_id: &str, limit: i64) -> Resu
 }
 
 /// Purges settled deliveries (delivered or failed) last attempted before `before`; a delivery
-/// still being retried stays (it holds the attempts so far). For housekeeping, beside the
-/// purge of the events themselves.
+/// still being retried stays (it holds the attempts so far). Housekeeping purges them with the
+/// events, after `events::RETENTION`.
 pub fn purge_deliveries(conn: &mut DbConnection, before: NaiveDateTime) -> Result<usize> {
     Ok(diesel::delete(
         d::table

@@ -413,9 +413,8 @@ async fn four_writers_on_two_instances_and_a_paging_reader_see_every_change_once
     let store = TestStore::new();
     let db = store.open();
     let mut conn = db.conn().expect("connection");
-    let (token, session, people) = gatehouse::db::write(
-        &mut conn,
-        |c| -> gatehouse::directory::Result<Tenant> {
+    let (token, session, people) =
+        gatehouse::db::write(&mut conn, |c| -> gatehouse::directory::Result<Tenant> {
             let account = accounts::create(c, "acme", "Acme")?;
             let token = scim_tokens::issue(c, &account.id, &crate::helpers::system())?;
             let admin = lifecycle::create(c, &account.id, person("it@acme.com"), &cli())?;
@@ -435,9 +434,8 @@ async fn four_writers_on_two_instances_and_a_paging_reader_see_every_change_once
                 people.push((person.id, user_name));
             }
             Ok((token, session, people))
-        },
-    )
-    .expect("tenant");
+        })
+        .expect("tenant");
     drop(conn);
     let (a, b) = std::thread::scope(|s| {
         let a = s.spawn(|| Server::start(&store.url));
@@ -470,7 +468,11 @@ async fn four_writers_on_two_instances_and_a_paging_reader_see_every_change_once
             loop {
                 let finished = done.load(std::sync::atomic::Ordering::SeqCst);
                 turn += 1;
-                let api = if turn.is_multiple_of(2) { &reader } else { &other };
+                let api = if turn.is_multiple_of(2) {
+                    &reader
+                } else {
+                    &other
+                };
                 let (page, next) = api.events_after("acme", Some(&cursor), 7).await;
                 seen.extend(page);
                 cursor = next;
