@@ -82,6 +82,26 @@ pub fn configure(config: &mut ServiceConfig) {
 /// The directory API of the HR application; every answer, a miss included, is JSON.
 fn directory_api() -> actix_web::Scope {
     scope("/api/v1")
+        .app_data(actix_web::web::QueryConfig::default().error_handler(api::params::query_error))
+        .service(resource("/openapi.json").route(get().to(api::openapi::serve)))
+        .service(resource("/accounts/{slug}/employees").route(get().to(api::employees::list)))
+        .service(
+            resource("/accounts/{slug}/employees/{id}").route(get().to(api::employees::detail)),
+        )
+        .service(
+            resource("/accounts/{slug}/employees/{id}/approvers")
+                .route(get().to(api::employees::approvers)),
+        )
+        .service(
+            resource("/accounts/{slug}/approvers/{id}/employees")
+                .route(get().to(api::employees::approved)),
+        )
+        .service(
+            resource("/accounts/{slug}/departments")
+                .route(get().to(api::organisation::departments)),
+        )
+        .service(resource("/accounts/{slug}/groups").route(get().to(api::organisation::groups)))
+        .service(resource("/accounts/{slug}/groups/{id}").route(get().to(api::organisation::group)))
         .service(resource("/accounts/{slug}/events").route(get().to(api::events::feed)))
         .service(resource("/accounts/{slug}/events/cursor").route(get().to(api::events::newest)))
         .default_service(actix_web::web::to(api::problem::no_such_path))

@@ -15,9 +15,14 @@ const KIND: &str = "events";
 pub const DEFAULT_LIMIT: i64 = 100;
 pub const MAX_LIMIT: i64 = 1000;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct FeedQuery {
+    /// The `next_cursor` of the page before, or a cursor from `.../events/cursor`; absent:
+    /// from the oldest event kept.
     after: Option<String>,
+    /// Events per page, 1 to 1000 (default 100).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000)]
     limit: Option<String>,
 }
 
@@ -50,6 +55,16 @@ fn position(after: Option<&str>) -> Result<i64, ApiError> {
     }
 }
 
+/// The account's changes in commit order, after `after`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/accounts/{slug}/events",
+    tag = "events",
+    operation_id = "list_events",
+    params(super::openapi::AccountPath, FeedQuery),
+    responses((status = 200, description = "A page of events", body = super::model::EventPage)),
+    security(("directory" = ["directory.read"]))
+)]
 pub async fn feed(
     request: HttpRequest,
     slug: web::Path<String>,
@@ -80,6 +95,16 @@ struct Newest {
     cursor: String,
 }
 
+/// The feed's newest position: take it before a full read, then follow the feed from it.
+#[utoipa::path(
+    get,
+    path = "/api/v1/accounts/{slug}/events/cursor",
+    tag = "events",
+    operation_id = "newest_event_cursor",
+    params(super::openapi::AccountPath),
+    responses((status = 200, description = "The newest cursor", body = super::model::FeedCursor)),
+    security(("directory" = ["directory.read"]))
+)]
 pub async fn newest(
     request: HttpRequest,
     slug: web::Path<String>,

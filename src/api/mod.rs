@@ -6,6 +6,11 @@
 
 pub mod access;
 pub mod cursor;
+pub mod employees;
 pub mod events;
+pub mod model;
+pub mod openapi;
+pub mod organisation;
+pub mod params;
 pub mod problem;
 pub mod webhooks;

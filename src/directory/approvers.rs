@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::employees::{self, Employee};
 use super::history::{self, Action, Actor, Change};
+use super::search::Condition;
 use super::{DirectoryError, Refusal, Result, clock};
 use crate::db::DbConnection;
 use crate::db::schema::{department_approvers as d, employees as e};
@@ -274,7 +275,8 @@ fn refuse_losing_setup_admin(conn: &mut DbConnection, person: &Employee, by: &Ac
 pub fn approvers_of(conn: &mut DbConnection, account_id: &str, id: &str) -> Result<Vec<Employee>> {
     let person = employees::get_current(conn, account_id, id)?;
     if person.approves_self {
-        return Ok(vec![person]);
+        // Inactive approvers are left out, a self-approver too.
+        return Ok(if person.active { vec![person] } else { vec![] });
     }
     let mut found: Vec<Employee> = Vec::new();
     if let Some(approver_id) = &person.approver_id {
@@ -303,4 +305,54 @@ pub fn approvers_of(conn: &mut DbConnection, account_id: &str, id: &str) -> Resu
     }
     found.retain(|a| a.active && !a.is_released());
     Ok(found)
+}
+
+/// Why someone decides a person's requests (the branch of `approvers_of` that named them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    /// The person approves their own requests.
+    Themselves,
+    /// The direct approver (the Entra manager, or one an admin set).
+    DirectApprover,
+    /// An approver of the person's department.
+    Department,
+}
+
+/// The branch of `approvers_of` that makes `approver_id` an approver of `person`.
+pub fn via(person: &Employee, approver_id: &str) -> Via {
+    if person.approves_self {
+        Via::Themselves
+    } else if person.approver_id.as_deref() == Some(approver_id) {
+        Via::DirectApprover
+    } else {
+        Via::Department
+    }
+}
+
+/// The people whose requests `approver` decides, as a condition on `employees`: exactly those
+/// whose `approvers_of` names them (not released; themselves when they approve themselves;
+/// otherwise whose direct approver they are, or whose department they approve unless that
+/// person has only the selected approver). `None` when `approver` decides nobody's: an
+/// inactive or released person approves no one.
+pub fn approved_by(conn: &mut DbConnection, approver: &Employee) -> Result<Option<Condition>> {
+    if !approver.active || approver.is_released() {
+        return Ok(None);
+    }
+    let departments: Vec<String> = d::table
+        .filter(d::employee_id.eq(&approver.id))
+        .select(d::department)
+        .load(conn)?;
+    let id = approver.id.clone();
+    let own = e::approves_self.eq(true).and(e::id.eq(id.clone()));
+    let direct = e::approver_id.eq(id.clone()).assume_not_null();
+    let by_department = e::only_selected_approver
+        .eq(false)
+        .and(e::department.eq_any(departments).assume_not_null())
+        .and(e::id.ne(id));
+    Ok(Some(Box::new(
+        e::account_id
+            .eq(approver.account_id.clone())
+            .and(e::released_at.is_null())
+            .and(own.or(e::approves_self.eq(false).and(direct.or(by_department)))),
+    )))
 }

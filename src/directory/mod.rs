@@ -20,6 +20,7 @@ pub mod history;
 pub mod keys;
 pub mod lifecycle;
 pub mod provisioning_log;
+pub mod reads;
 pub mod search;
 pub mod sessions;
 pub mod webhooks;

@@ -43,6 +43,41 @@ pub struct PeoplePage {
 
 type Boxed<'a> = e::BoxedQuery<'a, <DbConnection as diesel::Connection>::Backend>;
 
+/// A condition on `employees`, boxed so callers can add it to their own queries.
+pub type Condition = Box<
+    dyn BoxableExpression<
+            e::table,
+            <DbConnection as diesel::Connection>::Backend,
+            SqlType = diesel::sql_types::Bool,
+        >,
+>;
+
+/// People whose login, email or name (a full name in either order) contains `text`; `None`
+/// when `text` is blank. The admin pages and the directory API search alike.
+pub fn text_matches(text: &str) -> Option<Condition> {
+    // "Bob  Boss" is "Bob Boss": a full name matches in either order.
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if text.is_empty() {
+        return None;
+    }
+    let pattern = contains_pattern(&text);
+    Some(Box::new(
+        lower(e::user_name)
+            .like(pattern.clone())
+            .escape('\\')
+            .or(lower(e::email).like(pattern.clone()).escape('\\'))
+            .or(lower(e::given_name.concat(" ").concat(e::family_name))
+                .like(pattern.clone())
+                .escape('\\'))
+            .or(lower(e::family_name.concat(" ").concat(e::given_name))
+                .like(pattern.clone())
+                .escape('\\'))
+            .or(lower(e::family_name.concat(", ").concat(e::given_name))
+                .like(pattern)
+                .escape('\\')),
+    ))
+}
+
 fn people_matching<'a>(account_id: &'a str, query: &PeopleQuery) -> Boxed<'a> {
     let mut sql = e::table.filter(e::account_id.eq(account_id)).into_boxed();
     if !query.include_inactive {
@@ -50,25 +85,8 @@ fn people_matching<'a>(account_id: &'a str, query: &PeopleQuery) -> Boxed<'a> {
             .filter(e::active.eq(true))
             .filter(e::released_at.is_null());
     }
-    // "Bob  Boss" is "Bob Boss": a full name matches in either order.
-    let text = query.text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if !text.is_empty() {
-        let pattern = contains_pattern(&text);
-        sql = sql.filter(
-            lower(e::user_name)
-                .like(pattern.clone())
-                .escape('\\')
-                .or(lower(e::email).like(pattern.clone()).escape('\\'))
-                .or(lower(e::given_name.concat(" ").concat(e::family_name))
-                    .like(pattern.clone())
-                    .escape('\\'))
-                .or(lower(e::family_name.concat(" ").concat(e::given_name))
-                    .like(pattern.clone())
-                    .escape('\\'))
-                .or(lower(e::family_name.concat(", ").concat(e::given_name))
-                    .like(pattern)
-                    .escape('\\')),
-        );
+    if let Some(matches) = text_matches(&query.text) {
+        sql = sql.filter(matches);
     }
     sql
 }

@@ -12,6 +12,7 @@ mod change_feed;
 mod cli;
 mod csv_formulas;
 mod csv_import;
+mod directory_api;
 mod health;
 mod instances;
 mod lifecycle;
