@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian machine and runs every check: formatting, clippy, the whole test suite
-# on SQLite, the admin console in a real browser, the SCIM, OpenID Connect and directory API
-# judges, and the suite again on a throwaway PostgreSQL server started here.
+# on SQLite, the admin console in a real browser, the SCIM, OpenID Connect, directory API and
+# webhooks judges, and the suite again on a throwaway PostgreSQL server started here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup-debian.sh --test
@@ -31,6 +31,9 @@ bash scripts/oidc-judge.sh
 
 echo "== directory API judge (openapi-core)" >&2
 bash scripts/api-judge.sh
+
+echo "== webhooks judge (standardwebhooks)" >&2
+bash scripts/webhook-judge.sh
 
 echo "== tests on PostgreSQL" >&2
 source scripts/lib/postgres.sh

@@ -40,6 +40,9 @@ pub struct Settings {
     pub metrics_token: Option<String>,
     /// Reverse proxies whose `X-Forwarded-For` names the client (for per-IP limits and logs).
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Webhooks may go to http:// URLs and to loopback, private and link-local addresses
+    /// (`GATEHOUSE_WEBHOOKS_ALLOW_PRIVATE=1`): only for tests and closed networks.
+    pub webhooks_allow_private: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -111,6 +114,10 @@ impl Settings {
             )? as usize,
             metrics_token: get("GATEHOUSE_METRICS_TOKEN")?.filter(|t| !t.trim().is_empty()),
             trusted_proxies: proxies(get("GATEHOUSE_TRUSTED_PROXIES")?.as_deref())?,
+            webhooks_allow_private: switch(
+                get("GATEHOUSE_WEBHOOKS_ALLOW_PRIVATE")?.as_deref(),
+                "GATEHOUSE_WEBHOOKS_ALLOW_PRIVATE",
+            )?,
         })
     }
 
@@ -125,6 +132,18 @@ impl Settings {
             provisioning_log_days: self.provisioning_log_days,
             login_journal_days: self.login_journal_days,
         }
+    }
+}
+
+/// A switch: 1 or true is on; 0, false or unset is off.
+fn switch(text: Option<&str>, name: &'static str) -> Result<bool, ConfigError> {
+    match text.map(str::to_ascii_lowercase).as_deref() {
+        None | Some("0" | "false") => Ok(false),
+        Some("1" | "true") => Ok(true),
+        Some(other) => Err(ConfigError::Invalid {
+            name,
+            message: format!("{other:?} is not 1 or 0"),
+        }),
     }
 }
 
@@ -357,6 +376,18 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn webhooks_reach_only_public_addresses_unless_allowed() {
+        assert!(!settings(&[]).expect("valid").webhooks_allow_private);
+        for on in ["1", "true", "TRUE"] {
+            let s = settings(&[("GATEHOUSE_WEBHOOKS_ALLOW_PRIVATE", on)]).expect("valid");
+            assert!(s.webhooks_allow_private, "{on}");
+        }
+        let s = settings(&[("GATEHOUSE_WEBHOOKS_ALLOW_PRIVATE", "0")]).expect("valid");
+        assert!(!s.webhooks_allow_private);
+        assert!(settings(&[("GATEHOUSE_WEBHOOKS_ALLOW_PRIVATE", "yes please")]).is_err());
     }
 
     #[test]

@@ -145,6 +145,11 @@ fn admin() -> actix_web::Scope {
         .service(
             resource("/integration/domains/remove").route(post().to(integration::domains::remove)),
         )
+        .service(resource("/integration/webhooks").route(post().to(integration::webhooks::add)))
+        .service(
+            resource("/integration/webhooks/{id}/remove")
+                .route(post().to(integration::webhooks::remove)),
+        )
         .service(resource("/employees").route(get().to(employees::list)))
         .service(
             resource("/employees/{id}")

@@ -35,6 +35,8 @@ impl Application {
         spawn_housekeeping(db.clone(), settings.retention());
         crate::oidc::backchannel::start(db.clone(), settings.public_url.clone())
             .map_err(|e| Error::io("cannot start the back-channel logout sender", e))?;
+        crate::api::webhooks::start(db.clone(), settings.webhooks_allow_private)
+            .map_err(|e| Error::io("cannot start the webhook senders", e))?;
         if let Some(smtp) = settings.smtp.clone() {
             crate::auth::mail_sender::start(db.clone(), smtp);
         }
@@ -56,23 +58,39 @@ impl Application {
     }
 }
 
-/// Hourly clean-up, safe on every instance at once (plain deletes of expired rows).
+/// One turn of the housekeeping: the account alerts are checked every turn ("failing for an
+/// hour" is noticed within this much of the hour), the purge every `PURGE_EVERY` turns.
+const ALERT_CHECK: Duration = Duration::from_secs(300);
+const PURGE_EVERY: u32 = 12;
+
+/// The housekeeping, safe on every instance at once: the clean-up (plain deletes of expired
+/// rows) at the start and hourly; the account alerts every five minutes from five minutes
+/// after the start (each raised once, by whichever instance sees it first).
 fn spawn_housekeeping(db: Db, retention: crate::directory::expiry::Retention) {
     actix_web::rt::spawn(async move {
-        let mut hourly = actix_web::rt::time::interval(Duration::from_secs(3600));
-        loop {
-            hourly.tick().await;
-            let purged = db
-                .run(move |conn| {
-                    crate::db::write(conn, |c| {
-                        crate::directory::expiry::housekeeping(c, retention)
+        let mut every = actix_web::rt::time::interval(ALERT_CHECK);
+        for turn in 0u32.. {
+            every.tick().await;
+            if turn % PURGE_EVERY == 0 {
+                let purged = db
+                    .run(move |conn| {
+                        crate::db::write(conn, |c| {
+                            crate::directory::expiry::housekeeping(c, retention)
+                        })
                     })
-                })
-                .await;
-            match purged {
-                Ok(purged) if purged.total() > 0 => log::info!("housekeeping {purged}"),
-                Ok(_) => {}
-                Err(error) => log::warn!("housekeeping failed: {error}"),
+                    .await;
+                match purged {
+                    Ok(purged) if purged.total() > 0 => log::info!("housekeeping {purged}"),
+                    Ok(_) => {}
+                    Err(error) => log::warn!("housekeeping failed: {error}"),
+                }
+            }
+            if turn == 0 {
+                continue;
+            }
+            match db.run(crate::auth::alert_mail::raise_due).await {
+                Ok(raised) => raised.iter().for_each(|r| log::info!("housekeeping: {r}")),
+                Err(error) => log::warn!("housekeeping: the alert check failed: {error}"),
             }
         }
     });

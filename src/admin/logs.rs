@@ -1,5 +1,5 @@
 //! The provisioning log and the login journal, filtered by person, outcome and time, each
-//! failure with what to do about it.
+//! failure with what to do about it; the back-channel logouts and the webhook deliveries.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -12,7 +12,7 @@ use super::view::{self, Flash};
 use crate::auth::journal;
 use crate::db::Db;
 use crate::directory::search::{self, LogQuery};
-use crate::directory::{applications, provisioning_log};
+use crate::directory::{applications, provisioning_log, webhooks};
 use crate::error::HttpError;
 use crate::web::urlencode;
 
@@ -67,6 +67,9 @@ pub async fn page(
     let filter = filter.into_inner();
     if filter.log.as_deref() == Some("logouts") {
         return logouts(&admin, &db).await;
+    }
+    if filter.log.as_deref() == Some("webhooks") {
+        return webhook_deliveries(&admin, &db).await;
     }
     let provisioning = filter.log.as_deref() == Some("provisioning");
     let dates = day(&filter.from, "From").and_then(|from| Ok((from, day(&filter.until, "Until")?)));
@@ -188,6 +191,54 @@ async fn logouts(admin: &Admin, db: &Db) -> Result<HttpResponse, HttpError> {
         .await?;
     let mut context = Context::new();
     context.insert("logouts", &deliveries);
+    Ok(view::render(
+        admin,
+        StatusCode::OK,
+        "admin/logs.html",
+        "logs",
+        None,
+        context,
+    ))
+}
+
+#[derive(Serialize)]
+struct WebhookLine {
+    event_type: String,
+    event_id: String,
+    url: String,
+    status: String,
+    attempts: i32,
+    last_status: Option<i32>,
+    last_error: Option<String>,
+    last_attempt: String,
+    next_attempt: Option<String>,
+}
+
+/// The webhook deliveries, the latest attempts first: one line per event and endpoint.
+async fn webhook_deliveries(admin: &Admin, db: &Db) -> Result<HttpResponse, HttpError> {
+    let account_id = admin.account.id.clone();
+    let deliveries = db
+        .run(move |c| webhooks::deliveries(c, &account_id, PAGE_SIZE))
+        .await?;
+    let when = |at: NaiveDateTime| at.format("%Y-%m-%d %H:%M:%S").to_string();
+    let lines: Vec<WebhookLine> = deliveries
+        .into_iter()
+        .map(|d| WebhookLine {
+            event_type: d.event_type,
+            event_id: d.event_id,
+            url: d.url,
+            status: d.status,
+            attempts: d.attempts,
+            last_status: d.last_status,
+            last_error: d.last_error,
+            last_attempt: when(d.last_attempt_at),
+            next_attempt: d.next_attempt_at.map(when),
+        })
+        .collect();
+    let mut context = Context::new();
+    // An empty list is false in a template: the tab is named on its own.
+    context.insert("webhooks_tab", &true);
+    context.insert("webhook_deliveries", &lines);
     Ok(view::render(
         admin,
         StatusCode::OK,

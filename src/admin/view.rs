@@ -42,6 +42,7 @@ impl Flash {
             "time-zone" => "Time zone saved.",
             "domain-added" => "Domain added: its people sign in with this account.",
             "domain-removed" => "Domain removed.",
+            "webhook-removed" => "Webhook removed: nothing more is sent to it.",
             "metadata" => "Federation metadata imported: entity id, sign-on URL and certificates.",
             "certificate-added" => "Certificate trusted.",
             "certificate-promoted" => {

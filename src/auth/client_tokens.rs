@@ -71,8 +71,3 @@ pub fn verify(conn: &mut DbConnection, token: &str) -> Result<Option<ClientAcces
         accounts: accounts.map(|json| serde_json::from_str(&json).unwrap_or_default()),
     }))
 }
-
-/// Removes expired tokens (housekeeping).
-pub fn purge_expired(conn: &mut DbConnection) -> Result<usize> {
-    Ok(diesel::delete(t::table.filter(t::expires_at.le(clock::now()))).execute(conn)?)
-}

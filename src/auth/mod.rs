@@ -1,6 +1,7 @@
 //! Who is signed in: sessions in the store, the session cookie, and the journal of every
 //! sign-in attempt. Shared by SAML, local passwords and the admin pages.
 
+pub mod alert_mail;
 pub mod browser;
 pub mod client_tokens;
 pub mod cookies;

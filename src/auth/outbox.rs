@@ -1,6 +1,7 @@
-//! Mail to people (password links). Queued in the store; with no mail server configured an
-//! operator reads it with `gatehouse mail outbox`, and the log says that something is waiting.
-//! A body holds a one-time link, so it is kept only until the mail has left: marking a mail sent
+//! Mail to people (password links, account alerts to setup admins). Queued in the store; with no
+//! mail server configured an operator reads it with `gatehouse mail outbox`, and the log says
+//! that something is waiting. A body may hold a one-time link, so every body is kept only until
+//! the mail has left: marking a mail sent
 //! replaces the body (recipient, subject and times stay), and a redacted mail is never delivered.
 
 use chrono::NaiveDateTime;
@@ -42,7 +43,7 @@ pub struct Mail {
 }
 
 /// What a mail's body says once the mail has left.
-pub const SENT_BODY: &str = "(removed once the mail was sent: it held a one-time link)";
+pub const SENT_BODY: &str = "(removed once the mail was sent: a mail may hold a one-time link)";
 
 /// Mail not yet sent, oldest first.
 pub fn pending(conn: &mut DbConnection) -> Result<Vec<Mail>> {

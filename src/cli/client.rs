@@ -1,14 +1,15 @@
 //! `gatehouse client ...` and `gatehouse oidc rotate-key`: the applications Gatehouse signs
 //! people in to, and the keys it signs their ID tokens with.
 
-use super::ClientCommand;
-use crate::db::{self, Db};
-use crate::directory::accounts;
+use super::{ClientCommand, WebhookCommand, account, actor, not_found};
+use crate::config::Settings;
+use crate::db::{self, Db, DbConnection};
+use crate::directory::{accounts, webhooks};
 use crate::error::Error;
 use crate::oidc::clients::{self, NewClient};
 use crate::oidc::keys;
 
-pub fn run(command: ClientCommand, db: &Db) -> Result<(), Error> {
+pub fn run(command: ClientCommand, db: &Db, settings: &Settings) -> Result<(), Error> {
     let mut conn = db.conn()?;
     match command {
         ClientCommand::Create {
@@ -80,6 +81,60 @@ pub fn run(command: ClientCommand, db: &Db) -> Result<(), Error> {
             db::write(&mut conn, |c| clients::delete(c, &client_id))
                 .map_err(|e| named(e, &client_id))?;
             eprintln!("removed {client_id}; every sign-in it held has ended");
+        }
+        ClientCommand::Webhook(command) => webhook(&mut conn, command, settings)?,
+    }
+    Ok(())
+}
+
+fn webhook(
+    conn: &mut DbConnection,
+    command: WebhookCommand,
+    settings: &Settings,
+) -> Result<(), Error> {
+    match command {
+        WebhookCommand::Add {
+            client_id,
+            account: slug,
+            url,
+        } => {
+            let account = account(conn, &slug)?;
+            let url = webhooks::check_url(&url, settings.webhooks_allow_private)?;
+            let (subscription, secret) = db::write(conn, |c| {
+                webhooks::add(c, &client_id, &account.id, &url, &actor())
+            })
+            .map_err(|e| named(e, &client_id))?;
+            eprintln!(
+                "webhook {} of {} for {}: {}; the account's events from now on are posted there, \
+                 signed with this secret (shown only now)",
+                subscription.id, subscription.client_name, account.slug, subscription.url
+            );
+            println!("{secret}");
+        }
+        WebhookCommand::List { client_id } => {
+            if let Some(client_id) = &client_id {
+                clients::get(conn, client_id).map_err(|e| named(e, client_id))?;
+            }
+            for s in webhooks::list(conn, None, client_id.as_deref())? {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                    s.id,
+                    s.client_id,
+                    s.account_slug,
+                    s.url,
+                    s.created_at.format("%Y-%m-%dT%H:%M:%SZ"),
+                    s.delivered_seq,
+                    s.state()
+                );
+            }
+        }
+        WebhookCommand::Remove { id } => {
+            let removed = db::write(conn, |c| webhooks::remove(c, &id, None, &actor()))
+                .map_err(|e| not_found(e, || format!("no webhook with the id \"{id}\"")))?;
+            eprintln!(
+                "removed webhook {} of {} for {}: {}",
+                removed.id, removed.client_name, removed.account_slug, removed.url
+            );
         }
     }
     Ok(())

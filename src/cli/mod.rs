@@ -111,7 +111,7 @@ pub enum Command {
     /// Setup admins.
     #[command(subcommand)]
     Admin(AdminCommand),
-    /// Mail waiting to be delivered (password links).
+    /// Mail waiting to be delivered (password links, account alerts).
     #[command(subcommand)]
     Mail(MailCommand),
     /// Write the whole installation (every account, person, setting and log) to FILE, to move
@@ -120,7 +120,7 @@ pub enum Command {
     /// Load a file written by `gatehouse export` into this (empty) store, all or nothing.
     Import { file: PathBuf },
     /// Purge expired one-time state and old provisioning log lines once (every server also
-    /// does this hourly); safe while servers run.
+    /// does this hourly), and raise the account alerts that are due; safe while servers run.
     Housekeeping,
     /// Applications that sign people in through Gatehouse (OpenID Connect relying parties).
     #[command(subcommand)]
@@ -161,6 +161,31 @@ pub enum ClientCommand {
     Secret { client_id: String },
     /// Remove an application; every sign-in it holds ends.
     Delete { client_id: String },
+    /// Webhooks: an application's endpoints that receive an account's change events, signed
+    /// as Standard Webhooks describes.
+    #[command(subcommand)]
+    Webhook(WebhookCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WebhookCommand {
+    /// Send the account's events from now on to URL (https, a public address), for a
+    /// confidential application that serves the account. Prints the signing secret
+    /// `whsec_...` (shown once).
+    Add {
+        client_id: String,
+        /// The account whose events are sent.
+        #[arg(long)]
+        account: String,
+        /// The receiving endpoint.
+        #[arg(long)]
+        url: String,
+    },
+    /// One line per webhook (of CLIENT_ID, or all): id, client_id, account, URL, created
+    /// (UTC), delivered up to, state; separated by tabs.
+    List { client_id: Option<String> },
+    /// Stop sending to a webhook (its delivery log goes with it).
+    Remove { id: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -334,7 +359,7 @@ pub fn run(command: Command, settings: &Settings) -> Result<(), Error> {
         }
         Command::Export { file } => transfer::export(settings, &file),
         Command::Import { file } => transfer::import(settings, &file),
-        Command::Client(command) => client::run(command, &open(settings)?),
+        Command::Client(command) => client::run(command, &open(settings)?, settings),
         Command::Oidc(OidcCommand::RotateKey) => client::rotate_key(&open(settings)?),
         Command::Housekeeping => {
             let mut conn = open(settings)?.conn()?;
@@ -343,6 +368,9 @@ pub fn run(command: Command, settings: &Settings) -> Result<(), Error> {
                 crate::directory::expiry::housekeeping(c, retention)
             })?;
             eprintln!("{purged}");
+            for raised in crate::auth::alert_mail::raise_due(&mut conn)? {
+                eprintln!("{raised}");
+            }
             Ok(())
         }
     }

@@ -65,6 +65,10 @@ pub struct SettingsArgs {
     /// Comma-separated IP addresses of reverse proxies whose X-Forwarded-For is believed
     #[arg(long, env = "GATEHOUSE_TRUSTED_PROXIES", hide_env_values = true)]
     trusted_proxies: Option<String>,
+    /// 1: webhooks may use http:// and loopback, private or link-local addresses (only for
+    /// tests and closed networks) [default: 0]
+    #[arg(long, env = "GATEHOUSE_WEBHOOKS_ALLOW_PRIVATE", hide_env_values = true)]
+    webhooks_allow_private: Option<String>,
 }
 
 impl SettingsArgs {
@@ -110,6 +114,9 @@ impl SettingsArgs {
             "GATEHOUSE_SMTP_SECURITY" => ("smtp_security", &self.smtp_security),
             "GATEHOUSE_METRICS_TOKEN" => ("metrics_token", &self.metrics_token),
             "GATEHOUSE_TRUSTED_PROXIES" => ("trusted_proxies", &self.trusted_proxies),
+            "GATEHOUSE_WEBHOOKS_ALLOW_PRIVATE" => {
+                ("webhooks_allow_private", &self.webhooks_allow_private)
+            }
             _ => return None,
         })
     }

@@ -1,7 +1,10 @@
 //! A whole installation as one file, to move it between stores (SQLite to PostgreSQL and back)
 //! or keep it as a backup: JSON lines, a header with the schema version, then every row of
-//! every table in foreign-key order, except the bodies of mail (they may hold one-time links). Import writes into an empty store in one transaction, so a
-//! file that does not fit leaves the target as it was.
+//! every table in foreign-key order, except the bodies of mail (they may hold one-time links),
+//! the OpenID Connect signing keys and codes, the change feed's events (their numbering is
+//! kept), short-lived API tokens and webhook subscriptions (their signing secrets) with their
+//! deliveries. Import writes into an empty store in one transaction, so a file that does not
+//! fit leaves the target as it was.
 
 use std::io::{BufRead, Write};
 
@@ -364,6 +367,16 @@ tables! {
         created_at: NaiveDateTime,
         delivered_at: Option<NaiveDateTime>,
     }
+    event_sequences => EventSequencesRow {
+        account_id: String,
+        last_seq: i64,
+        purged_through: i64,
+    }
+    account_alerts => AccountAlertsRow {
+        account_id: String,
+        alert_key: String,
+        raised_at: NaiveDateTime,
+    }
 }
 
 /// What an exported mail says instead of its body.
@@ -371,13 +384,21 @@ pub const MAIL_NOT_EXPORTED: &str = "(not exported: it may have held a one-time 
 
 /// A file must not carry a usable one-time link: every mail leaves without its body and
 /// arrives redacted, so the importing store never delivers it (the person asks for a new link).
+/// The change feed's events stay behind too (the feed is for catching up, not an archive): each
+/// account's numbering goes on where it was, so a reader that had caught up continues, and an
+/// older cursor is told to read the directory again instead of silently missing events.
 fn redact_for_export<T: std::any::Any>(table: &str, row: &mut T) {
-    if table != "mail_outbox" {
-        return;
-    }
-    if let Some(mail) = (row as &mut dyn std::any::Any).downcast_mut::<MailOutboxRow>() {
+    let row = row as &mut dyn std::any::Any;
+    if table == "mail_outbox"
+        && let Some(mail) = row.downcast_mut::<MailOutboxRow>()
+    {
         MAIL_NOT_EXPORTED.clone_into(&mut mail.body);
         mail.redacted = true;
+    }
+    if table == "event_sequences"
+        && let Some(sequence) = row.downcast_mut::<EventSequencesRow>()
+    {
+        sequence.purged_through = sequence.last_seq;
     }
 }
 

@@ -14,6 +14,10 @@ use super::{DirectoryError, Result, clock};
 use crate::db::DbConnection;
 use crate::db::schema::{account_events as e, event_sequences as s};
 
+/// How long the feed keeps an event: readers poll far more often, and webhooks give up on an
+/// event after a day. A cursor older than this is told to read the directory again.
+pub const RETENTION: chrono::Duration = chrono::Duration::days(90);
+
 /// What an event is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

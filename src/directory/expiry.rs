@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use super::{Result, clock};
 use crate::db::DbConnection;
 use crate::db::schema::{
-    login_failures, login_journal, password_links, saml_replay, saml_requests, sessions,
+    api_tokens, login_failures, login_journal, password_links, saml_replay, saml_requests, sessions,
 };
 
 /// How many rows each kind lost.
@@ -25,6 +25,12 @@ pub struct Purged {
     pub log_lines: usize,
     /// Login journal rows past retention.
     pub journal_rows: usize,
+    /// Directory API access tokens past expiry.
+    pub api_tokens: usize,
+    /// Change feed events past `events::RETENTION`.
+    pub events: usize,
+    /// Settled webhook deliveries last attempted before `events::RETENTION`.
+    pub webhook_deliveries: usize,
 }
 
 /// How many days the logs keep their lines.
@@ -40,14 +46,18 @@ impl std::fmt::Display for Purged {
         write!(
             f,
             "purged {} expired pending sign-ins, {} replay entries, {} sessions, {} password \
-             links, {} failure counters, {} provisioning log lines and {} login journal rows",
+             links, {} failure counters, {} provisioning log lines, {} login journal rows, {} API \
+             tokens, {} change feed events and {} webhook deliveries",
             self.saml_requests,
             self.replay_entries,
             self.sessions,
             self.password_links,
             self.failure_counters,
             self.log_lines,
-            self.journal_rows
+            self.journal_rows,
+            self.api_tokens,
+            self.events,
+            self.webhook_deliveries
         )
     }
 }
@@ -61,6 +71,9 @@ impl Purged {
             + self.failure_counters
             + self.log_lines
             + self.journal_rows
+            + self.api_tokens
+            + self.events
+            + self.webhook_deliveries
     }
 }
 
@@ -89,8 +102,12 @@ pub fn purge_expired(conn: &mut DbConnection) -> Result<Purged> {
                 ),
         )
         .execute(conn)?,
+        api_tokens: diesel::delete(api_tokens::table.filter(api_tokens::expires_at.le(now)))
+            .execute(conn)?,
         log_lines: 0,
         journal_rows: 0,
+        events: 0,
+        webhook_deliveries: 0,
     })
 }
 
@@ -105,6 +122,11 @@ pub fn housekeeping(conn: &mut DbConnection, retention: Retention) -> Result<Pur
             login_journal::table.filter(login_journal::at.lt(journal_cutoff)),
         )
         .execute(conn)?,
+        events: super::events::purge(conn, clock::now() - super::events::RETENTION)?,
+        webhook_deliveries: super::webhooks::purge_deliveries(
+            conn,
+            clock::now() - super::events::RETENTION,
+        )?,
         ..purge_expired(conn)?
     })
 }

@@ -4,6 +4,7 @@
 
 pub mod account_domains;
 pub mod accounts;
+pub mod alerts;
 pub mod applications;
 pub mod approvers;
 pub mod audit;
@@ -22,6 +23,7 @@ pub mod provisioning_log;
 pub mod reads;
 pub mod search;
 pub mod sessions;
+pub mod webhooks;
 pub mod zones;
 
 pub use error::{DirectoryError, Refusal};

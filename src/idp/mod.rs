@@ -2,6 +2,7 @@
 //! sign-on URL, the signing certificates, and the SSO switches. Shared by SAML sign-in, the admin
 //! pages and the CLI; knows nothing of HTTP.
 
+pub mod alerts;
 pub mod certificates;
 pub mod endpoints;
 pub mod metadata;

@@ -638,7 +638,8 @@ fn housekeeping_says_what_it_purged_in_words() {
     assert_eq!(
         text(&run.stderr).trim(),
         "purged 0 expired pending sign-ins, 0 replay entries, 0 sessions, 0 password links, \
-         0 failure counters, 0 provisioning log lines and 0 login journal rows"
+         0 failure counters, 0 provisioning log lines, 0 login journal rows, 0 API tokens, 0 \
+         change feed events and 0 webhook deliveries"
     );
 }
 

@@ -5,6 +5,7 @@ mod helpers;
 mod test_idp;
 
 mod admin;
+mod alerts;
 mod approvers;
 mod architecture;
 mod change_feed;
@@ -31,3 +32,4 @@ mod scim;
 mod scim_hardening;
 mod signin;
 mod transfer;
+mod webhooks;

@@ -10,6 +10,7 @@ use gatehouse::auth::{credentials, journal, outbox, scim_tokens, sessions};
 use gatehouse::db::schema::{entra_pins, scim_group_members, scim_groups};
 use gatehouse::db::{self, Db, Store};
 use gatehouse::directory::approvers::{self, Roles};
+use gatehouse::directory::events;
 use gatehouse::directory::history::{Actor, Source};
 use gatehouse::directory::{account_domains, audit};
 use gatehouse::directory::{accounts, clock, lifecycle, provisioning_log};
@@ -302,6 +303,25 @@ async fn an_installation_moves_to_the_other_store_and_back_without_loss() {
     );
     let domains = run(&middle.url, &["account", "domain", "list", "globex"]);
     assert_eq!(String::from_utf8_lossy(&domains.stdout), "globex.com\n");
+
+    // The change feed's numbering goes on where it was: a reader that had caught up continues,
+    // an older cursor is told to read the directory again rather than silently missing events.
+    assert!(counts.contains("event_sequences 1"), "{counts}");
+    assert!(!file.contains("account_events"), "the events stay behind");
+    let db = middle.open();
+    let mut conn = db.conn().expect("connection");
+    let acme = gatehouse::directory::accounts::by_slug(&mut conn, "acme").expect("acme");
+    let newest = events::newest(&mut conn, &acme.id).expect("newest");
+    assert!(newest > 0);
+    assert!(
+        events::after(&mut conn, &acme.id, newest, 10)
+            .expect("caught up")
+            .is_empty()
+    );
+    assert!(matches!(
+        events::after(&mut conn, &acme.id, 0, 10),
+        Err(gatehouse::directory::DirectoryError::Invalid { field: "after", .. })
+    ));
 }
 
 #[actix_web::test]

@@ -1,6 +1,6 @@
 //! The integration page: SSO switches, what to paste into Entra, the IdP and its certificates
 //! (with a preview before anything is trusted), the SCIM token, the email domains people sign
-//! in with, and the account's audit trail.
+//! in with, the applications' webhooks, and the account's audit trail.
 //! This module renders the page; each job's forms have their own module, and every change is
 //! made (and audited) by the `idp`, `auth` or `directory` function the handler calls.
 
@@ -10,6 +10,7 @@ pub mod idp;
 pub mod scim_token;
 pub mod sso;
 pub mod time_zone;
+pub mod webhooks;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -22,7 +23,7 @@ use crate::auth::scim_tokens;
 use crate::config::Settings;
 use crate::db::{self, Db};
 use crate::directory::history::Actor;
-use crate::directory::{account_domains, audit};
+use crate::directory::{account_domains, audit, webhooks as hooks};
 use crate::error::HttpError;
 use crate::idp::endpoints::SpUrls;
 use crate::web::see_other;
@@ -39,26 +40,45 @@ pub async fn page(
     show(&admin, &db, &settings, StatusCode::OK, flash, None).await
 }
 
-/// The page, with a message and, right after it was made, the new SCIM token (shown once).
+/// A secret the page shows once, right after it was made.
+pub enum Secret {
+    ScimToken(String),
+    /// A webhook's signing secret, with the webhook's URL.
+    Webhook {
+        url: String,
+        secret: String,
+    },
+}
+
+/// The page, with a message and, right after it was made, a new secret (shown once).
 async fn show(
     admin: &Admin,
     db: &Db,
     settings: &Settings,
     status: StatusCode,
     flash: Option<Flash>,
-    new_token: Option<String>,
+    secret: Option<Secret>,
 ) -> Result<HttpResponse, HttpError> {
     let account_id = admin.account.id.clone();
-    let (token_issued, previous_until, trail, domains) = db
+    let (token_issued, previous_until, trail, domains, (subscriptions, subscribers)) = db
         .run(move |c| -> crate::directory::Result<_> {
             Ok((
                 scim_tokens::issued_at(c, &account_id)?,
                 scim_tokens::previous_until(c, &account_id)?,
                 audit::recent(c, &account_id, 20)?,
                 account_domains::list(c, &account_id)?,
+                (
+                    hooks::list(c, Some(&account_id), None)?,
+                    hooks::eligible_clients(c, &account_id)?,
+                ),
             ))
         })
         .await?;
+    let (new_token, new_webhook) = match secret {
+        Some(Secret::ScimToken(token)) => (Some(token), None),
+        Some(Secret::Webhook { url, secret }) => (None, Some(webhooks::NewWebhook { url, secret })),
+        None => (None, None),
+    };
     let account = &admin.account;
     let mut context = Context::new();
     context.insert(
@@ -99,6 +119,12 @@ async fn show(
         })
         .collect();
     context.insert("trail", &trail);
+    context.insert(
+        "webhooks",
+        &subscriptions.iter().map(webhooks::row).collect::<Vec<_>>(),
+    );
+    context.insert("webhook_clients", &subscribers);
+    context.insert("new_webhook", &new_webhook);
     Ok(view::render(
         admin,
         status,

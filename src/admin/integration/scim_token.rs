@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use super::{back, change, show};
+use super::{Secret, back, change, show};
 use crate::admin::form::Posted;
 use crate::admin::guard::Admin;
 use crate::admin::view::Flash;
@@ -36,7 +36,7 @@ pub async fn issue(
         &settings,
         StatusCode::OK,
         Some(flash),
-        Some(token),
+        Some(Secret::ScimToken(token)),
     )
     .await
 }

@@ -1,6 +1,7 @@
 //! The directory API as the HR application calls it: a confidential client registered as
 //! `gatehouse client create` does, its `client_credentials` token, and GETs that answer JSON.
 
+use gatehouse::db::Db;
 use gatehouse::oidc::clients::{self, NewClient};
 use serde_json::Value;
 
@@ -16,6 +17,11 @@ pub struct Api {
 
 /// A confidential client limited to the account slugs in `accounts` (none: every account).
 pub fn register_hr_client(app: &TestApp, accounts: &[&str]) -> (String, String) {
+    register_hr_client_in(&app.db, accounts)
+}
+
+/// `register_hr_client` on any store.
+pub fn register_hr_client_in(db: &Db, accounts: &[&str]) -> (String, String) {
     let new = NewClient {
         name: "HR application".into(),
         public: false,
@@ -24,7 +30,9 @@ pub fn register_hr_client(app: &TestApp, accounts: &[&str]) -> (String, String) 
         backchannel_logout_uri: None,
         accounts: accounts.iter().map(|s| (*s).to_owned()).collect(),
     };
-    let (client, secret) = app.write(|c| clients::create(c, &new)).expect("client");
+    let mut conn = db.conn().expect("connection");
+    let (client, secret) =
+        gatehouse::db::write(&mut conn, |c| clients::create(c, &new)).expect("client");
     (
         client.id,
         secret.expect("a confidential client has a secret"),
@@ -55,15 +63,20 @@ pub async fn client_credentials(
 
 /// A registered client holding a fresh `directory.read` token.
 pub async fn api_client(app: &TestApp, accounts: &[&str]) -> Api {
-    let (client_id, secret) = register_hr_client(app, accounts);
+    api_client_at(&app.db, &app.address, accounts).await
+}
+
+/// `api_client` against the server at `address` on the store `db`.
+pub async fn api_client_at(db: &Db, address: &str, accounts: &[&str]) -> Api {
+    let (client_id, secret) = register_hr_client_in(db, accounts);
     let (status, body) =
-        client_credentials(&app.address, &client_id, &secret, Some("directory.read")).await;
+        client_credentials(address, &client_id, &secret, Some("directory.read")).await;
     assert_eq!(status, 200, "{body}");
     Api {
         client_id,
         secret,
         token: body["access_token"].as_str().expect("token").to_owned(),
-        address: app.address.clone(),
+        address: address.to_owned(),
         http: reqwest::Client::new(),
     }
 }

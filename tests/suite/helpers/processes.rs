@@ -36,6 +36,11 @@ pub struct Server {
 
 impl Server {
     pub fn start(store_url: &str) -> Server {
+        Server::start_with(store_url, &[])
+    }
+
+    /// `start`, with these settings added to its environment.
+    pub fn start_with(store_url: &str, settings: &[(&str, &str)]) -> Server {
         let mut child = Command::new(gatehouse_bin())
             .arg("serve")
             .env("GATEHOUSE_DATABASE_URL", store_url)
@@ -43,6 +48,7 @@ impl Server {
             .env("GATEHOUSE_WORKERS", "1")
             .env("GATEHOUSE_PUBLIC_URL", PUBLIC_URL)
             .env("RUST_LOG", "info")
+            .envs(settings.iter().copied())
             .stderr(Stdio::piped())
             .spawn()
             .expect("start gatehouse serve");
