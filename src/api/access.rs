@@ -2,12 +2,13 @@
 //! read. An account the client does not serve is answered as one that does not exist, so a
 //! client learns nothing of other companies.
 
-use actix_web::HttpRequest;
 use actix_web::http::header::AUTHORIZATION;
+use actix_web::{HttpRequest, HttpResponse};
+use serde::Serialize;
 
 use super::problem::ApiError;
 use crate::auth::client_tokens::{self, ClientAccess, DIRECTORY_READ};
-use crate::db::DbConnection;
+use crate::db::{self, Db, DbConnection};
 use crate::directory::accounts::{self, Account};
 
 /// The bearer token of the request (RFC 6750 section 2.1).
@@ -43,4 +44,27 @@ pub fn reader(conn: &mut DbConnection, token: &str, slug: &str) -> Result<Reader
         return Err(not_found());
     }
     Ok(Reader { client, account })
+}
+
+/// What every read endpoint does around its own query: the token of `request`, then `read` for
+/// the reader of `slug` on one consistent snapshot of the store, answered as uncached JSON.
+pub async fn answer<T>(
+    request: &HttpRequest,
+    db: &Db,
+    slug: String,
+    read: impl FnOnce(&mut DbConnection, &Reader) -> Result<T, ApiError> + Send + 'static,
+) -> Result<HttpResponse, ApiError>
+where
+    T: Serialize + Send + 'static,
+{
+    let token = bearer(request)?;
+    let body = db
+        .run(move |conn| {
+            db::snapshot(conn, |conn| {
+                let reader = reader(conn, &token, &slug)?;
+                read(conn, &reader)
+            })
+        })
+        .await?;
+    Ok(super::params::json(body))
 }

@@ -8,9 +8,9 @@ use utoipa::IntoParams;
 use super::access;
 use super::model::{ApprovalLink, ApprovalLinkPage, Employee, EmployeePage};
 use super::openapi::{AccountPath, PersonPath};
-use super::params::{self, boolean, instant, json, next_cursor, text};
+use super::params::{self, boolean, instant, next_cursor, text};
 use super::problem::ApiError;
-use crate::db::{self, Db};
+use crate::db::Db;
 use crate::directory::reads::{self, EmployeeFilter};
 
 const KIND: &str = "employees";
@@ -69,27 +69,26 @@ pub async fn list(
     query: web::Query<EmployeeQuery>,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ApiError> {
-    let token = access::bearer(&request)?;
     let filter = query.filter()?;
     let keyset = params::keyset(KIND, query.after.as_deref(), query.limit.as_deref())?;
-    let page = db
-        .run(move |conn| {
-            db::snapshot(conn, |conn| -> Result<EmployeePage, ApiError> {
-                let reader = access::reader(conn, &token, &slug)?;
-                let zone = reader.account.zone();
-                let page = reads::employees(conn, &reader.account.id, &filter, &keyset)?;
-                Ok(EmployeePage {
-                    data: page
-                        .items
-                        .into_iter()
-                        .map(|entry| Employee::new(entry, zone))
-                        .collect(),
-                    next_cursor: next_cursor(KIND, page.next),
-                })
+    access::answer(
+        &request,
+        &db,
+        slug.into_inner(),
+        move |conn, reader| -> Result<EmployeePage, ApiError> {
+            let zone = reader.account.zone();
+            let page = reads::employees(conn, &reader.account.id, &filter, &keyset)?;
+            Ok(EmployeePage {
+                data: page
+                    .items
+                    .into_iter()
+                    .map(|entry| Employee::new(entry, zone))
+                    .collect(),
+                next_cursor: next_cursor(KIND, page.next),
             })
-        })
-        .await?;
-    Ok(json(page))
+        },
+    )
+    .await
 }
 
 /// One person, released or not.
@@ -107,18 +106,17 @@ pub async fn detail(
     path: web::Path<(String, String)>,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ApiError> {
-    let token = access::bearer(&request)?;
     let (slug, id) = path.into_inner();
-    let person = db
-        .run(move |conn| {
-            db::snapshot(conn, |conn| -> Result<Employee, ApiError> {
-                let reader = access::reader(conn, &token, &slug)?;
-                let entry = reads::employee(conn, &reader.account.id, &id)?;
-                Ok(Employee::new(entry, reader.account.zone()))
-            })
-        })
-        .await?;
-    Ok(json(person))
+    access::answer(
+        &request,
+        &db,
+        slug,
+        move |conn, reader| -> Result<Employee, ApiError> {
+            let entry = reads::employee(conn, &reader.account.id, &id)?;
+            Ok(Employee::new(entry, reader.account.zone()))
+        },
+    )
+    .await
 }
 
 /// Who decides this person's requests, in order: the person alone when they approve
@@ -139,21 +137,20 @@ pub async fn approvers(
     path: web::Path<(String, String)>,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ApiError> {
-    let token = access::bearer(&request)?;
     let (slug, id) = path.into_inner();
-    let page = db
-        .run(move |conn| {
-            db::snapshot(conn, |conn| -> Result<ApprovalLinkPage, ApiError> {
-                let reader = access::reader(conn, &token, &slug)?;
-                let links = reads::approvers_of(conn, &reader.account.id, &id)?;
-                Ok(ApprovalLinkPage {
-                    data: links.iter().map(ApprovalLink::from).collect(),
-                    next_cursor: None,
-                })
+    access::answer(
+        &request,
+        &db,
+        slug,
+        move |conn, reader| -> Result<ApprovalLinkPage, ApiError> {
+            let links = reads::approvers_of(conn, &reader.account.id, &id)?;
+            Ok(ApprovalLinkPage {
+                data: links.iter().map(ApprovalLink::from).collect(),
+                next_cursor: None,
             })
-        })
-        .await?;
-    Ok(json(page))
+        },
+    )
+    .await
 }
 
 /// The filters of an approver's people.
@@ -187,7 +184,6 @@ pub async fn approved(
     query: web::Query<ApprovedQuery>,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ApiError> {
-    let token = access::bearer(&request)?;
     let (slug, id) = path.into_inner();
     let active = boolean("active", query.active.as_deref())?;
     let keyset = params::keyset(
@@ -195,17 +191,17 @@ pub async fn approved(
         query.after.as_deref(),
         query.limit.as_deref(),
     )?;
-    let page = db
-        .run(move |conn| {
-            db::snapshot(conn, |conn| -> Result<ApprovalLinkPage, ApiError> {
-                let reader = access::reader(conn, &token, &slug)?;
-                let page = reads::approved_by(conn, &reader.account.id, &id, active, &keyset)?;
-                Ok(ApprovalLinkPage {
-                    data: page.items.iter().map(ApprovalLink::from).collect(),
-                    next_cursor: next_cursor(APPROVED_KIND, page.next),
-                })
+    access::answer(
+        &request,
+        &db,
+        slug,
+        move |conn, reader| -> Result<ApprovalLinkPage, ApiError> {
+            let page = reads::approved_by(conn, &reader.account.id, &id, active, &keyset)?;
+            Ok(ApprovalLinkPage {
+                data: page.items.iter().map(ApprovalLink::from).collect(),
+                next_cursor: next_cursor(APPROVED_KIND, page.next),
             })
-        })
-        .await?;
-    Ok(json(page))
+        },
+    )
+    .await
 }

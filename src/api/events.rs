@@ -71,23 +71,17 @@ pub async fn feed(
     query: web::Query<FeedQuery>,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ApiError> {
-    let token = access::bearer(&request)?;
     let after = position(query.after.as_deref())?;
     let limit = limit(query.limit.as_deref(), DEFAULT_LIMIT, MAX_LIMIT)?;
-    let page = db
-        .run(move |conn| -> Result<Page, ApiError> {
-            let reader = access::reader(conn, &token, &slug)?;
-            let data = events::after(conn, &reader.account.id, after, limit)?;
-            let last = data.last().map_or(after, |event| event.seq);
-            Ok(Page {
-                data,
-                next_cursor: cursor::encode(KIND, &last.to_string()),
-            })
+    access::answer(&request, &db, slug.into_inner(), move |conn, reader| {
+        let data = events::after(conn, &reader.account.id, after, limit)?;
+        let last = data.last().map_or(after, |event| event.seq);
+        Ok(Page {
+            data,
+            next_cursor: cursor::encode(KIND, &last.to_string()),
         })
-        .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(("Cache-Control", "no-store"))
-        .json(page))
+    })
+    .await
 }
 
 #[derive(Serialize)]
@@ -110,17 +104,11 @@ pub async fn newest(
     slug: web::Path<String>,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ApiError> {
-    let token = access::bearer(&request)?;
-    let newest = db
-        .run(move |conn| -> Result<Newest, ApiError> {
-            let reader = access::reader(conn, &token, &slug)?;
-            let seq = events::newest(conn, &reader.account.id)?;
-            Ok(Newest {
-                cursor: cursor::encode(KIND, &seq.to_string()),
-            })
+    access::answer(&request, &db, slug.into_inner(), move |conn, reader| {
+        let seq = events::newest(conn, &reader.account.id)?;
+        Ok(Newest {
+            cursor: cursor::encode(KIND, &seq.to_string()),
         })
-        .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(("Cache-Control", "no-store"))
-        .json(newest))
+    })
+    .await
 }

@@ -8,9 +8,9 @@ use utoipa::IntoParams;
 use super::access;
 use super::model::{Department, DepartmentPage, Group, GroupPage};
 use super::openapi::{AccountPath, GroupPath};
-use super::params::{self, json, next_cursor, text};
+use super::params::{self, next_cursor, text};
 use super::problem::ApiError;
-use crate::db::{self, Db};
+use crate::db::Db;
 use crate::directory::reads::{self, GroupFilter};
 
 const DEPARTMENTS: &str = "departments";
@@ -46,23 +46,21 @@ pub async fn departments(
     query: web::Query<DepartmentQuery>,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ApiError> {
-    let token = access::bearer(&request)?;
     let filter = text(query.q.as_deref());
     let keyset = params::keyset(DEPARTMENTS, query.after.as_deref(), query.limit.as_deref())?;
-    let page = db
-        .run(move |conn| {
-            db::snapshot(conn, |conn| -> Result<DepartmentPage, ApiError> {
-                let reader = access::reader(conn, &token, &slug)?;
-                let page =
-                    reads::departments(conn, &reader.account.id, filter.as_deref(), &keyset)?;
-                Ok(DepartmentPage {
-                    data: page.items.into_iter().map(Department::from).collect(),
-                    next_cursor: next_cursor(DEPARTMENTS, page.next),
-                })
+    access::answer(
+        &request,
+        &db,
+        slug.into_inner(),
+        move |conn, reader| -> Result<DepartmentPage, ApiError> {
+            let page = reads::departments(conn, &reader.account.id, filter.as_deref(), &keyset)?;
+            Ok(DepartmentPage {
+                data: page.items.into_iter().map(Department::from).collect(),
+                next_cursor: next_cursor(DEPARTMENTS, page.next),
             })
-        })
-        .await?;
-    Ok(json(page))
+        },
+    )
+    .await
 }
 
 /// The filters of the group list.
@@ -96,25 +94,24 @@ pub async fn groups(
     query: web::Query<GroupQuery>,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ApiError> {
-    let token = access::bearer(&request)?;
     let filter = GroupFilter {
         text: text(query.q.as_deref()),
         member: text(query.member.as_deref()),
     };
     let keyset = params::keyset(GROUPS, query.after.as_deref(), query.limit.as_deref())?;
-    let page = db
-        .run(move |conn| {
-            db::snapshot(conn, |conn| -> Result<GroupPage, ApiError> {
-                let reader = access::reader(conn, &token, &slug)?;
-                let page = reads::groups(conn, &reader.account.id, &filter, &keyset)?;
-                Ok(GroupPage {
-                    data: page.items.into_iter().map(Group::from).collect(),
-                    next_cursor: next_cursor(GROUPS, page.next),
-                })
+    access::answer(
+        &request,
+        &db,
+        slug.into_inner(),
+        move |conn, reader| -> Result<GroupPage, ApiError> {
+            let page = reads::groups(conn, &reader.account.id, &filter, &keyset)?;
+            Ok(GroupPage {
+                data: page.items.into_iter().map(Group::from).collect(),
+                next_cursor: next_cursor(GROUPS, page.next),
             })
-        })
-        .await?;
-    Ok(json(page))
+        },
+    )
+    .await
 }
 
 /// One group, with its members.
@@ -132,15 +129,14 @@ pub async fn group(
     path: web::Path<(String, String)>,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ApiError> {
-    let token = access::bearer(&request)?;
     let (slug, id) = path.into_inner();
-    let group = db
-        .run(move |conn| {
-            db::snapshot(conn, |conn| -> Result<Group, ApiError> {
-                let reader = access::reader(conn, &token, &slug)?;
-                Ok(Group::from(reads::group(conn, &reader.account.id, &id)?))
-            })
-        })
-        .await?;
-    Ok(json(group))
+    access::answer(
+        &request,
+        &db,
+        slug,
+        move |conn, reader| -> Result<Group, ApiError> {
+            Ok(Group::from(reads::group(conn, &reader.account.id, &id)?))
+        },
+    )
+    .await
 }
