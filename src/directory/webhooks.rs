@@ -194,8 +194,9 @@ pub fn resolve(netloc: &str, allow_private: bool) -> std::io::Result<Vec<SocketA
     }
 }
 
-/// One delivery of one event to one subscription, as the delivery log shows it.
-#[derive(Debug, Clone, Serialize)]
+/// One delivery of one event to one subscription, as the delivery log shows it (the fields in
+/// the order of `delivery_columns!`).
+#[derive(Debug, Clone, Serialize, Queryable)]
 pub struct Delivery {
     pub subscription_id: String,
     pub url: String,
@@ -211,52 +212,6 @@ pub struct Delivery {
     pub first_attempt_at: NaiveDateTime,
     pub last_attempt_at: NaiveDateTime,
     pub next_attempt_at: Option<NaiveDateTime>,
-}
-
-type DeliveryRow = (
-    String,
-    String,
-    String,
-    String,
-    i64,
-    String,
-    i32,
-    Option<i32>,
-    Option<String>,
-    NaiveDateTime,
-    NaiveDateTime,
-    Option<NaiveDateTime>,
-);
-
-fn delivery_of(row: DeliveryRow) -> Delivery {
-    let (
-        subscription_id,
-        url,
-        event_id,
-        event_type,
-        seq,
-        status,
-        attempts,
-        last_status,
-        last_error,
-        first_attempt_at,
-        last_attempt_at,
-        next_attempt_at,
-    ) = row;
-    Delivery {
-        subscription_id,
-        url,
-        event_id,
-        event_type,
-        seq,
-        status,
-        attempts,
-        last_status,
-        last_error,
-        first_attempt_at,
-        last_attempt_at,
-        next_attempt_at,
-    }
 }
 
 macro_rules! delivery_columns {
@@ -280,14 +235,14 @@ macro_rules! delivery_columns {
 
 /// The account's latest delivery attempts, the most recent first.
 pub fn deliveries(conn: &mut DbConnection, account_id: &str, limit: i64) -> Result<Vec<Delivery>> {
-    let rows: Vec<DeliveryRow> = d::table
+    let rows: Vec<Delivery> = d::table
         .inner_join(w::table)
         .filter(d::account_id.eq(account_id))
         .order((d::last_attempt_at.desc(), d::seq.desc()))
         .limit(limit)
         .select(delivery_columns!())
         .load(conn)?;
-    Ok(rows.into_iter().map(delivery_of).collect())
+    Ok(rows)
 }
 
 /// Purges settled deliveries (delivered or failed) last attempted before `before`; a delivery
@@ -402,7 +357,7 @@ fn subscription_of(conn: &mut DbConnection, row: SubscriptionRow) -> Result<Subs
     let (id, client_id, client_name, account_id, account_slug, url, delivered_seq, created_at) =
         row;
     let newest_seq = events::newest(conn, &account_id)?;
-    let retrying: Option<DeliveryRow> = d::table
+    let retrying: Option<Delivery> = d::table
         .inner_join(w::table)
         .filter(d::subscription_id.eq(&id))
         .filter(d::seq.gt(delivered_seq))
@@ -421,7 +376,7 @@ fn subscription_of(conn: &mut DbConnection, row: SubscriptionRow) -> Result<Subs
         delivered_seq,
         newest_seq,
         created_at,
-        retrying: retrying.map(delivery_of),
+        retrying,
     })
 }
 
