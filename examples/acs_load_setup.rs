@@ -118,6 +118,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         writeln!(file, "{body}")?;
     }
     file.flush()?;
+    // The yardstick (benches/bare-samael) trusts the same IdP, read from this file.
+    std::fs::write(format!("{out}.idp.xml"), test_idp::metadata_xml(&key))?;
     eprintln!("prepared {count} signed responses in {out}");
     Ok(())
 }

@@ -3,24 +3,29 @@
 #  1. a release Gatehouse pinned to core 0 (one worker) on SQLite, and wrk pinned to core 1
 #     posting N distinct valid Entra-shaped responses (assertion signed, RSA-SHA256, IdP-initiated)
 #     once each: every one a real sign-in (guards, samael, one-time state, journal, session);
-#  2. bare samael 0.0.22 parse+verify of the same responses in process, pinned to core 0.
+#  2. bare samael 0.0.22 as published (benches/bare-samael, not the patched copy Gatehouse
+#     builds with) parse+verify of the same responses in process, pinned to core 0.
 # Prints both rates and the ratio. PREFILL=100000 first fills the store with that many journal
 # lines, replay entries and sessions. Needs wrk and taskset.
+# GATEHOUSE=path runs another gatehouse binary (an earlier build, to compare side by side).
 # Usage: N=6000 PREFILL=0 bash scripts/acs-bench.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${N:-6000}
 prefill=${PREFILL:-0}
+gatehouse=${GATEHOUSE:-./target/release/gatehouse}
 command -v wrk >/dev/null || { echo "install wrk (apt-get install wrk)" >&2; exit 1; }
 (( $(nproc) >= 2 )) || { echo "needs two cores: the server on one, wrk on the other" >&2; exit 1; }
-cargo build --release --locked --quiet --example acs_load_setup --example acs_bare --bin gatehouse
+cargo build --release --locked --quiet --example acs_load_setup --bin gatehouse
+cargo build --release --locked --quiet --manifest-path benches/bare-samael/Cargo.toml \
+    --target-dir target/bare-samael
 work=$(mktemp -d)
 trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
 port=18300
 public="http://127.0.0.1:$port"
 ./target/release/examples/acs_load_setup "sqlite://$work/g.db" "$public" "$n" "$work/responses" "$prefill"
 GATEHOUSE_DATABASE_URL="sqlite://$work/g.db" GATEHOUSE_BIND=127.0.0.1:$port GATEHOUSE_PUBLIC_URL=$public \
-    GATEHOUSE_WORKERS=1 RUST_LOG=warn taskset -c 0 ./target/release/gatehouse serve &
+    GATEHOUSE_WORKERS=1 RUST_LOG=warn taskset -c 0 "$gatehouse" serve &
 server=$!
 for _ in $(seq 1 50); do
     curl -fs "$public/healthz" >/dev/null && break
@@ -43,7 +48,7 @@ PY
 )
 rss=$(ps -o rss= -p "$server" | tr -d ' ')
 kill $server
-bare=$(taskset -c 0 ./target/release/examples/acs_bare "$work/responses" "$public")
+bare=$(taskset -c 0 ./target/bare-samael/release/bare-samael "$work/responses" "$public")
 echo "responses:                $n distinct, each posted once (store prefilled with $prefill rows per table)"
 echo "gatehouse ACS over HTTP:  $served signed-in responses/s (one core; RSS after: ${rss} KiB)"
 echo "bare samael in process:   $bare responses/s (same core, same responses)"

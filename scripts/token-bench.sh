@@ -15,7 +15,7 @@ acs_n=${ACS_N:-$n}
 command -v wrk >/dev/null || { echo "install wrk (apt-get install wrk)" >&2; exit 1; }
 (( $(nproc) >= 2 )) || { echo "needs two cores: the server on one, wrk on the other" >&2; exit 1; }
 cargo build --release --locked --quiet --example token_load_setup --example acs_load_setup \
-    --example acs_bare --bin gatehouse
+    --bin gatehouse
 work=$(mktemp -d)
 server=
 trap '[[ -n $server ]] && kill $server 2>/dev/null; rm -rf "$work"' EXIT

@@ -1,10 +1,7 @@
-//! Bare samael 0.0.22 over the responses `acs_load_setup` wrote: parse + verify each once with a
-//! service provider built once, as the fastest possible SP would. The yardstick of
-//! scripts/acs-bench.sh. Prints responses/s on stdout.
-//! Usage: acs_bare RESPONSES_FILE PUBLIC_URL
-
-#[path = "../tests/suite/test_idp.rs"]
-mod test_idp;
+//! Bare samael 0.0.22 (as published) over the responses `acs_load_setup` wrote: parse + verify
+//! each once with a service provider built once, as the fastest possible SP would. The
+//! yardstick of scripts/acs-bench.sh. Prints responses/s on stdout.
+//! Usage: bare-samael RESPONSES_FILE PUBLIC_URL (the IdP's metadata is RESPONSES_FILE.idp.xml)
 
 use std::io::BufRead;
 use std::time::Instant;
@@ -17,11 +14,10 @@ use samael::service_provider::ServiceProviderBuilder;
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let [_, file, public_url] = args.as_slice() else {
-        return Err("usage: acs_bare RESPONSES_FILE PUBLIC_URL".into());
+        return Err("usage: bare-samael RESPONSES_FILE PUBLIC_URL".into());
     };
-    let key = test_idp::Key::active();
     let entity = format!("{}/saml/acme", public_url.trim_end_matches('/'));
-    let metadata = test_idp::metadata_xml(&key);
+    let metadata = std::fs::read_to_string(format!("{file}.idp.xml"))?;
     let sp = ServiceProviderBuilder::default()
         .entity_id(Some(entity.clone()))
         .acs_url(Some(format!("{entity}/acs")))
