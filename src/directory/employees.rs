@@ -313,20 +313,14 @@ fn holder(
     value: &str,
 ) -> Result<Option<Employee>> {
     let key = keys::normalise(value);
-    let mine = employees::table.filter(employees::account_id.eq(account_id));
-    // Two plain queries rather than one boxed one: diesel caches only the plain ones' prepared
-    // statements, and this read is on every sign-in and every SCIM filter.
-    Ok(match held {
-        Held::UserName => mine
-            .filter(employees::user_name_key.eq(key))
-            .select(Employee::as_select())
-            .first(conn),
-        Held::Email => mine
-            .filter(employees::email_key.eq(key))
-            .select(Employee::as_select())
-            .first(conn),
-    }
-    .optional()?)
+    let query = employees::table
+        .filter(employees::account_id.eq(account_id))
+        .into_boxed();
+    let query = match held {
+        Held::UserName => query.filter(employees::user_name_key.eq(key)),
+        Held::Email => query.filter(employees::email_key.eq(key)),
+    };
+    Ok(query.select(Employee::as_select()).first(conn).optional()?)
 }
 
 /// Everyone who is not released, ordered by login name.
