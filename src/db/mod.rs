@@ -6,6 +6,7 @@ pub mod schema;
 mod migrate;
 mod pool;
 mod sequence;
+mod stable_plans;
 mod store;
 pub mod transfer;
 
@@ -85,6 +86,18 @@ pub enum SqliteOpenError {
 /// SQLite's busy handler, which sleeps with backoff (up to 100 ms a turn) and makes tail latency
 /// under load. Other processes (the CLI, a second server) still meet the busy timeout.
 static SQLITE_WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Runs `f` inside the current write transaction as a savepoint: if it fails, what it wrote
+/// is undone and the transaction goes on (to record why, say).
+pub fn savepoint<T, E>(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    conn.transaction(f)
+}
 
 /// Runs `f` in one write transaction. On SQLite it starts with `BEGIN IMMEDIATE`, so two writers
 /// queue instead of failing on a read-to-write lock upgrade. Events `f` recorded take their

@@ -138,7 +138,8 @@ pub(crate) fn establish(store: &Store) -> Result<DbConnection, DbError> {
 }
 
 fn open_sqlite(path: &str) -> Result<DbConnection, SqliteOpenError> {
-    let conn = SqliteConnection::establish(path)?;
+    let mut conn = SqliteConnection::establish(path)?;
+    super::stable_plans::check(&mut conn);
     let mut conn = DbConnection::Sqlite(conn);
     apply_sqlite_pragmas(&mut conn)?;
     // WAL is a property of the file: set here, before the pool opens more connections.

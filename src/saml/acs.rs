@@ -30,6 +30,27 @@ pub struct AcsPost {
     pub oversized: bool,
 }
 
+/// A refusal, and whether its journal line is already written.
+enum Refused {
+    Journaled(Failure),
+    Unjournaled(Failure),
+}
+
+impl From<Failure> for Refused {
+    fn from(failure: Failure) -> Self {
+        Refused::Unjournaled(failure)
+    }
+}
+
+fn refusal(failure: &Failure, sp: &SpUrls) -> Outcome {
+    Outcome {
+        success: false,
+        reason: failure.code().into(),
+        detail: failure.to_string(),
+        hint: failure.hint(sp),
+    }
+}
+
 #[derive(Debug)]
 pub enum AcsResult {
     SignedIn { session: String, redirect: String },
@@ -53,19 +74,19 @@ pub fn consume(
         ..SignInAttempt::default()
     };
     let result = sign_in(conn, &account, &sp, posted, &mut attempt);
-    // A success was journaled with the session it started; a refusal is journaled here, on
-    // its own, since what it might have written was rolled back.
-    if let Err(failure) = &result {
-        let outcome = Outcome {
-            success: false,
-            reason: failure.code().into(),
-            detail: failure.to_string(),
-            hint: failure.hint(&sp),
-        };
-        db::write(conn, |c| {
-            journal::record(c, &account.id, &attempt, &outcome)
-        })?;
-    }
+    // A success, or a refusal after the one-time state was used up, was journaled in the
+    // transaction that used it; any other refusal is journaled here, on its own, since what
+    // it might have written was rolled back.
+    let result = match result {
+        Ok(signed_in) => Ok(signed_in),
+        Err(Refused::Journaled(failure)) => Err(failure),
+        Err(Refused::Unjournaled(failure)) => {
+            db::write(conn, |c| {
+                journal::record(c, &account.id, &attempt, &refusal(&failure, &sp))
+            })?;
+            Err(failure)
+        }
+    };
     Ok(match result {
         Ok((session, redirect)) => {
             log::info!(
@@ -153,12 +174,12 @@ fn sign_in(
     sp: &SpUrls,
     posted: &AcsPost,
     attempt: &mut SignInAttempt,
-) -> Result<(String, String), Failure> {
+) -> Result<(String, String), Refused> {
     if posted.oversized {
-        return Err(Failure::TooLarge(MAX_FORM_BYTES));
+        return Err(Failure::TooLarge(MAX_FORM_BYTES).into());
     }
     if !account.sso_enabled {
-        return Err(Failure::SsoDisabled);
+        return Err(Failure::SsoDisabled.into());
     }
     let trust = trust_of(conn, account)?;
     let (xml, shape) = inspect(
@@ -173,7 +194,7 @@ fn sign_in(
     if let (Some(signed), Some(outer)) = (&signed_request, &shape.in_response_to)
         && signed != outer
     {
-        return Err(Failure::InResponseToMismatch);
+        return Err(Failure::InResponseToMismatch.into());
     }
     // The Response's own InResponseTo counts only when a signature covers it: with Entra's
     // default (assertion signed) anyone could add one and pass an IdP-initiated assertion off as
@@ -183,69 +204,108 @@ fn sign_in(
     attempt.flow = if request_id.is_some() { "sp" } else { "idp" };
     attempt.request_id = request_id.clone();
 
-    // One-time state is committed on its own: a request or an assertion is used up even when
-    // the sign-in fails further on.
     let expires = verify::not_on_or_after(&assertion)
         .map_or(clock::now() + Duration::hours(1), |t| {
             t.naive_utc() + trust.skew
         });
-    let relay = db::write(conn, |c| -> Result<Option<String>, Failure> {
-        let relay = match &request_id {
-            Some(id) => {
-                let taken = pending::take_request(c, &account.id, id)?
-                    .ok_or_else(|| Failure::UnknownRequest(id.clone()))?;
-                match (&taken.browser_hash, &posted.signin) {
-                    (Some(bound), Some(cookie)) if *bound == browser::digest(cookie) => {}
-                    _ => return Err(Failure::OtherBrowser),
-                }
-                taken.relay_state
-            }
-            None if !account.idp_initiated => return Err(Failure::IdpInitiatedDisabled),
-            None => posted
-                .relay_state
-                .as_deref()
-                .and_then(crate::web::local_path::local_path)
-                .map(str::to_owned),
-        };
-        if !pending::first_use(c, &account.id, &assertion.id, expires)? {
-            return Err(Failure::Replay(assertion.id.clone()));
-        }
-        Ok(relay)
-    })?;
-
-    let name_id = identity::name_id(&assertion)?;
-    let object_id = identity::object_id(&assertion);
-    // The person, the session and the journal line of the success: one transaction.
-    let session = db::write(conn, |c| -> Result<String, Failure> {
-        let person = identity::admit(
+    // One transaction: the one-time state, then (in a savepoint) the person, the session and
+    // the journal line. A refusal after the one-time state rolls back to the savepoint and is
+    // journaled in the same transaction, so a request or an assertion is used up even when the
+    // sign-in fails further on.
+    let signed_in = db::write(conn, |c| -> Result<_, Failure> {
+        let relay = use_up(
             c,
             account,
-            &trust.idp_entity_id,
-            &name_id,
-            object_id.as_deref(),
+            posted,
+            request_id.as_deref(),
+            &assertion,
+            expires,
         )?;
-        let session = sessions::start(
-            c,
-            &account.id,
-            &person.id,
-            &posted.here,
-            sessions::Method::Saml,
-        )?;
-        let signed_in = SignInAttempt {
-            employee_id: Some(person.id.clone()),
-            ..attempt.clone()
-        };
-        let outcome = Outcome {
-            success: true,
-            reason: "signed_in".into(),
-            detail: format!("{name_id} signed in"),
-            hint: String::new(),
-        };
-        journal::record(c, &account.id, &signed_in, &outcome)?;
-        attempt.employee_id = Some(person.id);
-        Ok(session)
+        let started = db::savepoint(c, |c| {
+            start_session(c, account, &trust, posted, &assertion, attempt)
+        });
+        Ok(match started {
+            Ok(session) => Ok((session, relay.unwrap_or_else(|| "/".into()))),
+            Err(failure) => {
+                journal::record(c, &account.id, attempt, &refusal(&failure, sp))?;
+                Err(failure)
+            }
+        })
     })?;
-    Ok((session, relay.unwrap_or_else(|| "/".into())))
+    signed_in.map_err(Refused::Journaled)
+}
+
+/// Takes the pending request the assertion answers (bound to this browser), or allows an
+/// IdP-initiated one, and records the assertion as used. Returns where to go afterwards.
+fn use_up(
+    c: &mut DbConnection,
+    account: &Account,
+    posted: &AcsPost,
+    request_id: Option<&str>,
+    assertion: &samael::schema::Assertion,
+    expires: chrono::NaiveDateTime,
+) -> Result<Option<String>, Failure> {
+    let relay = match request_id {
+        Some(id) => {
+            let taken = pending::take_request(c, &account.id, id)?
+                .ok_or_else(|| Failure::UnknownRequest(id.to_owned()))?;
+            match (&taken.browser_hash, &posted.signin) {
+                (Some(bound), Some(cookie)) if *bound == browser::digest(cookie) => {}
+                _ => return Err(Failure::OtherBrowser),
+            }
+            taken.relay_state
+        }
+        None if !account.idp_initiated => return Err(Failure::IdpInitiatedDisabled),
+        None => posted
+            .relay_state
+            .as_deref()
+            .and_then(crate::web::local_path::local_path)
+            .map(str::to_owned),
+    };
+    if !pending::first_use(c, &account.id, &assertion.id, expires)? {
+        return Err(Failure::Replay(assertion.id.clone()));
+    }
+    Ok(relay)
+}
+
+/// The person let in, their session started and the success journaled. Returns the session.
+fn start_session(
+    c: &mut DbConnection,
+    account: &Account,
+    trust: &Trust,
+    posted: &AcsPost,
+    assertion: &samael::schema::Assertion,
+    attempt: &mut SignInAttempt,
+) -> Result<String, Failure> {
+    let name_id = identity::name_id(assertion)?;
+    let object_id = identity::object_id(assertion);
+    let person = identity::admit(
+        c,
+        account,
+        &trust.idp_entity_id,
+        &name_id,
+        object_id.as_deref(),
+    )?;
+    let session = sessions::start(
+        c,
+        &account.id,
+        &person.id,
+        &posted.here,
+        sessions::Method::Saml,
+    )?;
+    let signed_in = SignInAttempt {
+        employee_id: Some(person.id.clone()),
+        ..attempt.clone()
+    };
+    let outcome = Outcome {
+        success: true,
+        reason: "signed_in".into(),
+        detail: format!("{name_id} signed in"),
+        hint: String::new(),
+    };
+    journal::record(c, &account.id, &signed_in, &outcome)?;
+    attempt.employee_id = Some(person.id);
+    Ok(session)
 }
 
 fn decode(encoded: &str) -> Result<String, Failure> {

@@ -788,3 +788,25 @@ async fn over_https_cookies_are_host_prefixed_and_planted_ones_are_ignored() {
         "a planted unprefixed token is not ours"
     );
 }
+
+#[actix_web::test]
+async fn an_assertion_refused_after_verification_is_used_up_with_one_journal_line() {
+    let sso = sso_app().await;
+    let (account, ann) = (sso.account.id.clone(), sso.ann.id.clone());
+    sso.app
+        .write(|c| lifecycle::deactivate(c, &account, &ann, &scim()))
+        .expect("deactivate ann");
+    let response = test_idp::response(&sso.spec("ann@acme.com"), &Key::active());
+    let first = sso.post_with(&sso.app.new_browser(), &response, None).await;
+    assert_eq!(first.status(), 403);
+    let lines = {
+        let mut conn = sso.app.db.conn().expect("conn");
+        gatehouse::auth::journal::recent(&mut conn, &account, 10).expect("journal")
+    };
+    let reasons: Vec<&str> = lines.iter().map(|l| l.reason.as_str()).collect();
+    assert_eq!(reasons, ["inactive"], "one line for the refusal");
+    // The refusal rolled back to the savepoint, not past the one-time state.
+    let again = sso.post_with(&sso.app.new_browser(), &response, None).await;
+    assert_eq!(again.status(), 403);
+    assert_eq!(sso.last_journal().reason, "replay");
+}
