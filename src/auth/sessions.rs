@@ -15,6 +15,16 @@ pub const LIFETIME: Duration = Duration::hours(8);
 
 /// Starts a session; returns the secret for the cookie (only its hash is stored).
 pub fn create(conn: &mut DbConnection, account_id: &str, employee_id: &str) -> Result<String> {
+    insert(conn, account_id, employee_id, None, None)
+}
+
+fn insert(
+    conn: &mut DbConnection,
+    account_id: &str,
+    employee_id: &str,
+    browser_hash: Option<String>,
+    method: Option<Method>,
+) -> Result<String> {
     let secret = tokens::new_secret()?;
     let now = clock::now();
     diesel::insert_into(sessions::table)
@@ -26,6 +36,8 @@ pub fn create(conn: &mut DbConnection, account_id: &str, employee_id: &str) -> R
             sessions::expires_at.eq(now + LIFETIME),
             sessions::last_seen_at.eq(Some(now)),
             sessions::sid.eq(Some(uuid::Uuid::new_v4().to_string())),
+            sessions::browser_hash.eq(browser_hash),
+            sessions::method.eq(method.map(Method::as_str)),
         ))
         .execute(conn)?;
     Ok(secret)
@@ -72,14 +84,7 @@ pub fn start(
     if let Some(hash) = &browser_hash {
         diesel::delete(sessions::table.filter(sessions::browser_hash.eq(hash))).execute(conn)?;
     }
-    let secret = create(conn, account_id, employee_id)?;
-    diesel::update(sessions::table.find(tokens::digest(&secret)))
-        .set((
-            sessions::browser_hash.eq(browser_hash),
-            sessions::method.eq(Some(method.as_str())),
-        ))
-        .execute(conn)?;
-    Ok(secret)
+    insert(conn, account_id, employee_id, browser_hash, Some(method))
 }
 
 pub fn revoke(conn: &mut DbConnection, secret: &str) -> Result<()> {

@@ -107,12 +107,33 @@ enum VerifiedSelectionKind {
     ChildSequence,
 }
 
-#[derive(Debug, Clone)]
 struct VerifiedSelection {
     anchor: libxml::tree::Node,
     kind: VerifiedSelectionKind,
     uri: String,
-    predigest_xml: String,
+    /// The verified pre-digest fragment, parsed once (gatehouse patch: it was parsed twice).
+    parsed: ParsedSelection,
+}
+
+impl VerifiedSelection {
+    fn new(
+        anchor: libxml::tree::Node,
+        uri: String,
+        predigest_xml: &str,
+    ) -> Result<VerifiedSelection, CryptoError> {
+        let parsed = parse_selection(&anchor, predigest_xml)?;
+        let kind = if parsed.shell_source.is_some() {
+            VerifiedSelectionKind::WholeNode
+        } else {
+            VerifiedSelectionKind::ChildSequence
+        };
+        Ok(VerifiedSelection {
+            anchor,
+            kind,
+            uri,
+            parsed,
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -602,18 +623,7 @@ fn build_verified_selection(
                 uri: reference_uri.clone(),
             },
         )?;
-    let parsed_selection = parse_selection(&anchor, &verified_reference.predigest_xml)?;
-
-    Ok(VerifiedSelection {
-        anchor,
-        kind: if parsed_selection.shell_source.is_some() {
-            VerifiedSelectionKind::WholeNode
-        } else {
-            VerifiedSelectionKind::ChildSequence
-        },
-        uri: reference_uri,
-        predigest_xml: verified_reference.predigest_xml,
-    })
+    VerifiedSelection::new(anchor, reference_uri, &verified_reference.predigest_xml)
 }
 
 fn parse_selection(
@@ -673,7 +683,7 @@ fn build_keep_state(
     let mut allowed_attributes = HashMap::new();
 
     for selection in selections {
-        let parsed_selection = parse_selection(&selection.anchor, &selection.predigest_xml)?;
+        let parsed_selection = &selection.parsed;
         let mut kept = Kept::default();
         let matched = match selection.kind {
             VerifiedSelectionKind::WholeNode => {
@@ -1547,15 +1557,16 @@ mod tests {
                 .get_child_elements()[0]
                 .clone();
 
-            VerifiedSelection {
-                anchor: assertion,
-                kind: VerifiedSelectionKind::WholeNode,
-                uri: "#assertion".to_string(),
-                predigest_xml: r#"<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="assertion">
+            let selection = VerifiedSelection::new(
+                assertion,
+                "#assertion".to_string(),
+                r#"<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="assertion">
         <saml:Issuer>https://idp.example.com</saml:Issuer>
-      </saml:Assertion>"#
-                    .to_string(),
-            }
+      </saml:Assertion>"#,
+            )
+            .unwrap();
+            assert_eq!(selection.kind, VerifiedSelectionKind::WholeNode);
+            selection
         });
 
         assert!(reduced.contains("<saml:Assertion"));
@@ -1584,15 +1595,16 @@ mod tests {
                 .get_child_elements()[0]
                 .clone();
 
-            VerifiedSelection {
-                anchor: assertion,
-                kind: VerifiedSelectionKind::WholeNode,
-                uri: "#assertion".to_string(),
-                predigest_xml: r#"<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="assertion">
+            let selection = VerifiedSelection::new(
+                assertion,
+                "#assertion".to_string(),
+                r#"<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="assertion">
         <saml:Issuer>https://idp.example.com</saml:Issuer>
-      </saml:Assertion>"#
-                    .to_string(),
-            }
+      </saml:Assertion>"#,
+            )
+            .unwrap();
+            assert_eq!(selection.kind, VerifiedSelectionKind::WholeNode);
+            selection
         });
 
         assert!(reduced.contains("<saml:Assertion"));
@@ -1611,12 +1623,14 @@ mod tests {
 "#;
 
         let reduced = reduce_with_selection(xml, ReduceMode::ValidateAndMarkNoAncestors, |doc| {
-            VerifiedSelection {
-                anchor: doc.get_root_element().unwrap(),
-                kind: VerifiedSelectionKind::ChildSequence,
-                uri: "".to_string(),
-                predigest_xml: r#"<Signed attr="keep">value</Signed>"#.to_string(),
-            }
+            let selection = VerifiedSelection::new(
+                doc.get_root_element().unwrap(),
+                "".to_string(),
+                r#"<Signed attr="keep">value</Signed>"#,
+            )
+            .unwrap();
+            assert_eq!(selection.kind, VerifiedSelectionKind::ChildSequence);
+            selection
         });
 
         assert!(reduced.contains("<Response"));
