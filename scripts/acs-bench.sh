@@ -46,7 +46,7 @@ serve() {  # $1: the server binary; prints "signed-in/s RSS-KiB"
     done
     # wrk's stop() ends the posting but not its clock: the rate comes from the journal, first to
     # last sign-in of this run (the prefill's rows carry other assertion ids).
-    RESPONSES="$work/responses" taskset -c 1 wrk -t1 -c8 -d"$(( n / 200 + 10 ))s" \
+    RESPONSES="$work/responses" taskset -c 1 wrk -t1 -c8 -d"$(( n / 300 + 5 ))s" \
         -s scripts/acs-bench.lua "$public" >/dev/null
     local rate rss
     rate=$(python3 scripts/acs-bench-rate.py "$work/g.db" "$n")
