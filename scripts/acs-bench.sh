@@ -14,6 +14,7 @@
 # Usage: N=6000 PREFILL=0 ROUNDS=3 bash scripts/acs-bench.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/pinned_server.sh
 n=${N:-6000}
 prefill=${PREFILL:-0}
 rounds=${ROUNDS:-3}
@@ -37,13 +38,7 @@ prepare() {  # a fresh store with N new responses in $work
 }
 
 serve() {  # $1: the server binary; prints "signed-in/s RSS-KiB"
-    GATEHOUSE_DATABASE_URL="sqlite://$work/g.db" GATEHOUSE_BIND=127.0.0.1:$port GATEHOUSE_PUBLIC_URL=$public \
-        GATEHOUSE_WORKERS=1 RUST_LOG=warn taskset -c 0 "$1" serve &
-    server=$!
-    for _ in $(seq 1 50); do
-        curl -fs "$public/healthz" >/dev/null && break
-        sleep 0.2
-    done
+    pinned_server "$1"
     # wrk's stop() ends the posting but not its clock: the rate comes from the journal, first to
     # last sign-in of this run (the prefill's rows carry other assertion ids).
     RESPONSES="$work/responses" taskset -c 1 wrk -t1 -c8 -d"$(( n / 300 + 5 ))s" \

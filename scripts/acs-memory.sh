@@ -5,6 +5,7 @@
 # Usage: N=100000 STEP=20000 bash scripts/acs-memory.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/pinned_server.sh
 n=${N:-100000}
 step=${STEP:-20000}
 gatehouse=${GATEHOUSE:-./target/release/gatehouse}
@@ -17,13 +18,7 @@ port=18310
 public="http://127.0.0.1:$port"
 ./target/release/examples/acs_load_setup "sqlite://$work/g.db" "$public" "$n" "$work/responses" >/dev/null
 split -l "$step" -d -a 3 "$work/responses" "$work/part"
-GATEHOUSE_DATABASE_URL="sqlite://$work/g.db" GATEHOUSE_BIND=127.0.0.1:$port GATEHOUSE_PUBLIC_URL=$public \
-    GATEHOUSE_WORKERS=1 RUST_LOG=warn taskset -c 0 "$gatehouse" serve &
-server=$!
-for _ in $(seq 1 50); do
-    curl -fs "$public/healthz" >/dev/null && break
-    sleep 0.2
-done
+pinned_server "$gatehouse"
 rss() { ps -o rss= -p "$server" | tr -d ' '; }
 sleep 2
 echo "idle:                 $(rss) KiB"
