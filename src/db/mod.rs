@@ -6,6 +6,8 @@ pub mod schema;
 mod migrate;
 mod pool;
 mod sequence;
+#[cfg(test)]
+mod sql_rendering;
 mod stable_plans;
 mod store;
 pub mod transfer;

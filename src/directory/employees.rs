@@ -313,14 +313,20 @@ fn holder(
     value: &str,
 ) -> Result<Option<Employee>> {
     let key = keys::normalise(value);
-    let query = employees::table
-        .filter(employees::account_id.eq(account_id))
-        .into_boxed();
-    let query = match held {
-        Held::UserName => query.filter(employees::user_name_key.eq(key)),
-        Held::Email => query.filter(employees::email_key.eq(key)),
+    let mine = employees::table.filter(employees::account_id.eq(account_id));
+    // Two plain queries, not one boxed: a boxed query has no static id, so its SQL would be
+    // built again on every sign-in just to find its prepared statement.
+    let found = match held {
+        Held::UserName => mine
+            .filter(employees::user_name_key.eq(key))
+            .select(Employee::as_select())
+            .first(conn),
+        Held::Email => mine
+            .filter(employees::email_key.eq(key))
+            .select(Employee::as_select())
+            .first(conn),
     };
-    Ok(query.select(Employee::as_select()).first(conn).optional()?)
+    Ok(found.optional()?)
 }
 
 /// Everyone who is not released, ordered by login name.

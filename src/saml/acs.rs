@@ -309,7 +309,11 @@ fn start_session(
 }
 
 fn decode(encoded: &str) -> Result<String, Failure> {
-    let compact: String = encoded.chars().filter(|c| !c.is_whitespace()).collect();
+    // Base64 is ASCII: any other byte makes the decoder refuse, so a byte filter suffices.
+    let compact: Vec<u8> = encoded
+        .bytes()
+        .filter(|b| !b.is_ascii_whitespace())
+        .collect();
     let bytes = STANDARD.decode(compact).map_err(|_| Failure::NotBase64)?;
     String::from_utf8(bytes).map_err(|_| Failure::Malformed("the response is not UTF-8".into()))
 }
