@@ -152,11 +152,6 @@ fn is_locked(error: &SqliteOpenError) -> bool {
     message.contains("database is locked") || message.contains("database is busy")
 }
 
-/// WAL pages written before a commit copies them back into the database file (SQLite's
-/// default is 1,000). Each copy ends in two fsyncs and rewrites every page touched since the
-/// last one; at 1,000 it ran every few dozen sign-ins and cost a seventh of a sign-in.
-const SQLITE_WAL_AUTOCHECKPOINT_PAGES: u32 = 10_000;
-
 /// Per-connection SQLite settings. `synchronous = NORMAL` under WAL keeps every committed
 /// transaction across a process crash; see ARCHITECTURE.md for the trade-off. `temp_store =
 /// MEMORY` keeps statement journals (a savepoint's undo pages) in memory: on disk, a write
@@ -167,8 +162,7 @@ fn apply_sqlite_pragmas(conn: &mut DbConnection) -> QueryResult<()> {
             "PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; \
              PRAGMA foreign_keys = ON; \
              PRAGMA synchronous = NORMAL; \
-             PRAGMA temp_store = MEMORY; \
-             PRAGMA wal_autocheckpoint = {SQLITE_WAL_AUTOCHECKPOINT_PAGES};"
+             PRAGMA temp_store = MEMORY;"
         ))?;
     }
     Ok(())
@@ -195,12 +189,6 @@ mod tests {
         value: i32,
     }
 
-    #[derive(QueryableByName)]
-    struct Checkpoint {
-        #[diesel(sql_type = Integer)]
-        wal_autocheckpoint: i32,
-    }
-
     fn setting(conn: &mut DbConnection, pragma: &str) -> i32 {
         diesel::sql_query(format!("SELECT (SELECT * FROM pragma_{pragma}()) AS value"))
             .get_result::<Setting>(conn)
@@ -223,14 +211,6 @@ mod tests {
             assert_eq!(setting(conn, "foreign_keys"), 1);
             assert_eq!(setting(conn, "synchronous"), 1, "NORMAL");
             assert_eq!(setting(conn, "temp_store"), 2, "MEMORY");
-            // A pragma that also sets has no table-valued form.
-            let checkpoint = diesel::sql_query("PRAGMA wal_autocheckpoint")
-                .get_result::<Checkpoint>(conn)
-                .expect("wal_autocheckpoint");
-            assert_eq!(
-                checkpoint.wal_autocheckpoint,
-                SQLITE_WAL_AUTOCHECKPOINT_PAGES as i32
-            );
         }
     }
 }
