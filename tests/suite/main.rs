@@ -31,5 +31,6 @@ mod saml_setup;
 mod scim;
 mod scim_hardening;
 mod signin;
+mod signin_tables;
 mod transfer;
 mod webhooks;
