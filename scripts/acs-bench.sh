@@ -10,7 +10,8 @@
 # PREFILL=100000 first fills the store with that many journal lines, replay entries and
 # sessions. Needs wrk and taskset.
 # GATEHOUSE="old/gatehouse ./target/release/gatehouse" runs each of several server binaries in
-# every round (an earlier build beside this one), each against the same bare samael run.
+# every round (an earlier build beside this one), each against the same bare samael run; each
+# binary's store is made by the acs_load_setup in examples/ beside it, if there is one.
 # Usage: N=6000 PREFILL=0 ROUNDS=3 bash scripts/acs-bench.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,10 +32,14 @@ trap 'kill $server 2>/dev/null || true; rm -rf "$work" "$results"' EXIT
 port=18300
 public="http://127.0.0.1:$port"
 
-prepare() {  # a fresh store with N new responses in $work
+prepare() {  # $1: the server binary; a fresh store with N new responses in $work
     rm -rf "${work:?}"/*
-    ./target/release/examples/acs_load_setup "sqlite://$work/g.db" "$public" "$n" "$work/responses" \
-        "$prefill" >/dev/null
+    # The store has the schema of the binary that will serve it: an older build refuses a newer
+    # schema, so its own acs_load_setup (examples/ beside it, as cargo lays them out) makes it.
+    local setup
+    setup="$(dirname "$1")/examples/acs_load_setup"
+    [ -x "$setup" ] || setup=./target/release/examples/acs_load_setup
+    "$setup" "sqlite://$work/g.db" "$public" "$n" "$work/responses" "$prefill" >/dev/null
 }
 
 serve() {  # $1: the server binary; prints "signed-in/s RSS-KiB"
@@ -55,7 +60,7 @@ serve() {  # $1: the server binary; prints "signed-in/s RSS-KiB"
 echo "responses: $n distinct, each posted once (store prefilled with $prefill rows per table)"
 for round in $(seq 1 "$rounds"); do
     for s in "${!servers[@]}"; do
-        prepare
+        prepare "${servers[$s]}"
         serve "${servers[$s]}" > "$results.round"
         read -r rate rss < "$results.round"
         rm -f "$results.round"
