@@ -3,7 +3,6 @@
 
 pub mod schema;
 
-mod checkpoint;
 mod migrate;
 mod pool;
 mod sequence;
@@ -112,29 +111,15 @@ pub fn write<T, E>(
 where
     E: From<diesel::result::Error>,
 {
-    let committed = match conn {
+    let _turn = match conn {
         // A writer that panicked leaves nothing half-done here (its transaction rolled back).
-        DbConnection::Sqlite(_) => {
-            let _turn = SQLITE_WRITER
+        DbConnection::Sqlite(_) => Some(
+            SQLITE_WRITER
                 .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            transact(conn, f)
-        }
-        DbConnection::Pg(_) => transact(conn, f),
+                .unwrap_or_else(|poisoned| poisoned.into_inner()),
+        ),
+        DbConnection::Pg(_) => None,
     };
-    if committed.is_ok() {
-        checkpoint::after_commit(conn);
-    }
-    committed
-}
-
-fn transact<T, E>(
-    conn: &mut DbConnection,
-    f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
-) -> Result<T, E>
-where
-    E: From<diesel::result::Error>,
-{
     match conn {
         DbConnection::Sqlite(c) => {
             AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?

@@ -155,16 +155,14 @@ fn is_locked(error: &SqliteOpenError) -> bool {
 /// Per-connection SQLite settings. `synchronous = NORMAL` under WAL keeps every committed
 /// transaction across a process crash; see ARCHITECTURE.md for the trade-off. `temp_store =
 /// MEMORY` keeps statement journals (a savepoint's undo pages) in memory: on disk, a write
-/// transaction with a savepoint created, wrote and deleted a temporary file. The write-ahead log
-/// is checkpointed by `db::write` (see `checkpoint`).
+/// transaction with a savepoint created, wrote and deleted a temporary file.
 fn apply_sqlite_pragmas(conn: &mut DbConnection) -> QueryResult<()> {
     if let DbConnection::Sqlite(c) = conn {
         c.batch_execute(&format!(
             "PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; \
              PRAGMA foreign_keys = ON; \
              PRAGMA synchronous = NORMAL; \
-             PRAGMA temp_store = MEMORY; {}",
-            super::checkpoint::PRAGMA
+             PRAGMA temp_store = MEMORY;"
         ))?;
     }
     Ok(())
@@ -191,12 +189,6 @@ mod tests {
         value: i32,
     }
 
-    #[derive(QueryableByName)]
-    struct AutoCheckpoint {
-        #[diesel(sql_type = Integer, column_name = "wal_autocheckpoint")]
-        pages: i32,
-    }
-
     fn setting(conn: &mut DbConnection, pragma: &str) -> i32 {
         diesel::sql_query(format!("SELECT (SELECT * FROM pragma_{pragma}()) AS value"))
             .get_result::<Setting>(conn)
@@ -219,10 +211,6 @@ mod tests {
             assert_eq!(setting(conn, "foreign_keys"), 1);
             assert_eq!(setting(conn, "synchronous"), 1, "NORMAL");
             assert_eq!(setting(conn, "temp_store"), 2, "MEMORY");
-            let own_checkpoints = diesel::sql_query("PRAGMA wal_autocheckpoint")
-                .get_result::<AutoCheckpoint>(conn)
-                .expect("wal_autocheckpoint");
-            assert_eq!(own_checkpoints.pages, 0, "db::write checkpoints");
         }
     }
 }
