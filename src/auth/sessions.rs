@@ -35,6 +35,7 @@ fn insert(
             sessions::created_at.eq(now),
             sessions::expires_at.eq(now + LIFETIME),
             sessions::last_seen_at.eq(Some(now)),
+            // Time-ordered, so the unique sid index grows at its end.
             sessions::sid.eq(Some(uuid::Uuid::now_v7().to_string())),
             sessions::browser_hash.eq(browser_hash),
             sessions::method.eq(method.map(Method::as_str)),
