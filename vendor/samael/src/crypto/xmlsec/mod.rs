@@ -12,7 +12,10 @@ use openssl::symm::{Cipher, Crypter, Mode};
 use std::ffi::{CStr, CString};
 use std::ptr::NonNull;
 
+mod raw;
 mod wrapper;
+
+use raw::NodePtr;
 use wrapper::{VerifiedReference, XmlSecKey, XmlSecKeyFormat, XmlSecSignatureContext};
 
 const XMLNS_XML_DSIG: &str = "http://www.w3.org/2000/09/xmldsig#";
@@ -150,8 +153,9 @@ struct NamespaceDeclaration {
 
 struct ParsedSelection {
     _document: libxml::tree::Document,
-    shell_source: Option<libxml::tree::Node>,
-    sequence_nodes: Vec<libxml::tree::Node>,
+    /// Nodes of `_document`, which lives as long as they are used.
+    shell_source: Option<NodePtr>,
+    sequence_nodes: Vec<NodePtr>,
 }
 
 fn signature_uses_allowed_algorithm(
@@ -502,10 +506,10 @@ fn collect_id_attributes(doc: &mut libxml::tree::Document) -> Result<(), XmlSecP
 
     let mut nodes_to_visit = Vec::new();
     if let Some(root_elem) = doc.get_root_element() {
-        nodes_to_visit.push(root_elem);
+        nodes_to_visit.push(root_elem.node_ptr());
     }
-    while let Some(node) = nodes_to_visit.pop() {
-        if let Some(id_value) = node.get_attribute(ID_STR) {
+    while let Some(node_ptr) = nodes_to_visit.pop() {
+        if let Some(id_value) = raw::property(node_ptr, &id_attr_name) {
             let id_value_cstr = CString::new(id_value.clone()).map_err(|_| {
                 XmlSecProviderError::XmlInvalidIdAttribute {
                     id: id_value.clone(),
@@ -518,7 +522,6 @@ fn collect_id_attributes(doc: &mut libxml::tree::Document) -> Result<(), XmlSecP
                 return Err(XmlSecProviderError::XmlDuplicateIdAttribute { id: id_value });
             }
 
-            let node_ptr = node.node_ptr();
             unsafe {
                 let attr =
                     libxml::bindings::xmlHasProp(node_ptr, id_attr_name.as_ptr() as *const u8);
@@ -536,30 +539,58 @@ fn collect_id_attributes(doc: &mut libxml::tree::Document) -> Result<(), XmlSecP
             }
         }
 
-        for child in node.get_child_elements() {
-            nodes_to_visit.push(child);
-        }
+        nodes_to_visit.extend(raw::children(node_ptr).filter(|&child| raw::is_element(child)));
     }
 
     Ok(())
 }
 
-/// Finds and returns all `<dsig:Signature>` elements in the subtree rooted at the given node.
+/// Finds and returns all `<dsig:Signature>` elements in the subtree rooted at the given node,
+/// in document order. The tree is walked in place; only the signatures are wrapped.
 fn find_signature_nodes(node: &libxml::tree::Node) -> Vec<libxml::tree::Node> {
-    let mut ret = Vec::new();
+    let mut found = Vec::new();
+    collect_signature_ptrs(node.node_ptr(), &mut found);
+    found
+        .into_iter()
+        .filter_map(|signature| wrap_descendant(node, signature))
+        .collect()
+}
 
-    if let Some(ns) = &node.get_namespace() {
-        if ns.get_href() == XMLNS_XML_DSIG && node.get_name() == "Signature" {
-            ret.push(node.clone());
+fn collect_signature_ptrs(node: NodePtr, found: &mut Vec<NodePtr>) {
+    if raw::namespace_href(node) == Some(XMLNS_XML_DSIG.as_bytes())
+        && raw::name(node) == b"Signature"
+    {
+        found.push(node);
+    }
+    for child in raw::children(node) {
+        if raw::is_element(child) {
+            collect_signature_ptrs(child, found);
         }
     }
+}
 
-    for child in node.get_child_elements() {
-        let mut children = find_signature_nodes(&child);
-        ret.append(&mut children);
+/// The `libxml` node for `target`, a node of `root`'s subtree, reached along its ancestors.
+fn wrap_descendant(root: &libxml::tree::Node, target: NodePtr) -> Option<libxml::tree::Node> {
+    let mut path = vec![target];
+    while *path.last()? != root.node_ptr() {
+        let parent = unsafe { (**path.last()?).parent };
+        if parent.is_null() {
+            return None;
+        }
+        path.push(parent);
     }
-
-    ret
+    let mut node = root.clone();
+    for &step in path.iter().rev().skip(1) {
+        let mut child = node.get_first_child();
+        while let Some(candidate) = &child {
+            if candidate.node_ptr() == step {
+                break;
+            }
+            child = candidate.get_next_sibling();
+        }
+        node = child?;
+    }
+    Some(node)
 }
 
 struct XPathContext {
@@ -635,22 +666,22 @@ fn parse_selection(
     let fragment_root = fragment_doc
         .get_root_element()
         .ok_or(XmlSecProviderError::XmlMissingRootElement)?;
-    let fragment_children = supported_fragment_children(&fragment_root);
+    let fragment_children = supported_fragment_children(fragment_root.node_ptr());
 
     if fragment_children.is_empty() {
         return Err(XmlSecProviderError::XmlPredigestFragmentInvalid.into());
     }
 
     let shell_source = if fragment_children.len() == 1
-        && fragment_children[0].is_element_node()
+        && raw::is_element(fragment_children[0])
         && anchor.is_element_node()
-        && element_identity_matches(anchor, &fragment_children[0])
+        && element_identity_matches(anchor.node_ptr(), fragment_children[0])
     {
-        Some(fragment_children[0].clone())
+        Some(fragment_children[0])
     } else {
         None
     };
-    let sequence_nodes = if let Some(shell_source) = &shell_source {
+    let sequence_nodes = if let Some(shell_source) = shell_source {
         supported_fragment_children(shell_source)
     } else {
         fragment_children
@@ -689,12 +720,11 @@ fn build_keep_state(
             VerifiedSelectionKind::WholeNode => {
                 let shell_source = parsed_selection
                     .shell_source
-                    .as_ref()
                     .ok_or(XmlSecProviderError::XmlPredigestFragmentInvalid)?;
-                collect_matching_node(&selection.anchor, shell_source, &mut kept)
+                collect_matching_node(selection.anchor.node_ptr(), shell_source, &mut kept)
             }
             VerifiedSelectionKind::ChildSequence => collect_matching_sequence(
-                &supported_fragment_children(&selection.anchor),
+                &supported_fragment_children(selection.anchor.node_ptr()),
                 &parsed_selection.sequence_nodes,
                 &mut kept,
             ),
@@ -736,16 +766,15 @@ fn build_keep_state(
     Ok((nodes_to_keep, allowed_attributes, output_root_ptr))
 }
 
-fn supported_fragment_children(node: &libxml::tree::Node) -> Vec<libxml::tree::Node> {
-    node.get_child_nodes()
-        .into_iter()
-        .filter(is_supported_fragment_node)
+fn supported_fragment_children(node: NodePtr) -> Vec<NodePtr> {
+    raw::children(node)
+        .filter(|&child| is_supported_fragment_node(child))
         .collect()
 }
 
-fn is_supported_fragment_node(node: &libxml::tree::Node) -> bool {
+fn is_supported_fragment_node(node: NodePtr) -> bool {
     matches!(
-        node.get_type(),
+        raw::node_type(node),
         Some(
             NodeType::ElementNode
                 | NodeType::TextNode
@@ -756,8 +785,10 @@ fn is_supported_fragment_node(node: &libxml::tree::Node) -> bool {
     ) && !is_ignorable_text_node(node)
 }
 
-fn is_ignorable_text_node(node: &libxml::tree::Node) -> bool {
-    node.get_type() == Some(NodeType::TextNode) && node.get_content().trim().is_empty()
+/// Whitespace-only text. (Text that is not UTF-8 would have read as U+FFFD, not whitespace.)
+fn is_ignorable_text_node(node: NodePtr) -> bool {
+    raw::node_type(node) == Some(NodeType::TextNode)
+        && std::str::from_utf8(raw::own_content(node)).is_ok_and(|text| text.trim().is_empty())
 }
 
 /// What a match keeps, in the order found (Gatehouse patch). A failed alternative is undone by
@@ -793,16 +824,16 @@ impl Kept {
 }
 
 fn collect_matching_sequence(
-    original_children: &[libxml::tree::Node],
-    fragment_children: &[libxml::tree::Node],
+    original_children: &[NodePtr],
+    fragment_children: &[NodePtr],
     kept: &mut Kept,
 ) -> bool {
     collect_matching_sequence_from(original_children, fragment_children, 0, 0, kept)
 }
 
 fn collect_matching_sequence_from(
-    original_children: &[libxml::tree::Node],
-    fragment_children: &[libxml::tree::Node],
+    original_children: &[NodePtr],
+    fragment_children: &[NodePtr],
     original_index: usize,
     fragment_index: usize,
     kept: &mut Kept,
@@ -814,8 +845,8 @@ fn collect_matching_sequence_from(
     for index in original_index..original_children.len() {
         let mark = kept.mark();
         if collect_matching_node_inner(
-            &original_children[index],
-            &fragment_children[fragment_index],
+            original_children[index],
+            fragment_children[fragment_index],
             kept,
         ) && collect_matching_sequence_from(
             original_children,
@@ -832,11 +863,7 @@ fn collect_matching_sequence_from(
     false
 }
 
-fn collect_matching_node(
-    original_node: &libxml::tree::Node,
-    fragment_node: &libxml::tree::Node,
-    kept: &mut Kept,
-) -> bool {
+fn collect_matching_node(original_node: NodePtr, fragment_node: NodePtr, kept: &mut Kept) -> bool {
     let mark = kept.mark();
     if collect_matching_node_inner(original_node, fragment_node, kept) {
         true
@@ -847,24 +874,23 @@ fn collect_matching_node(
 }
 
 fn collect_matching_node_inner(
-    original_node: &libxml::tree::Node,
-    fragment_node: &libxml::tree::Node,
+    original_node: NodePtr,
+    fragment_node: NodePtr,
     kept: &mut Kept,
 ) -> bool {
-    match fragment_node.get_type() {
+    let original_type = raw::node_type(original_node);
+    match raw::node_type(fragment_node) {
         Some(NodeType::ElementNode) => {
-            if !original_node.is_element_node()
+            if original_type != Some(NodeType::ElementNode)
                 || !fragment_node_matches_original(fragment_node, original_node)
             {
                 return false;
             }
 
-            let node = original_node.node_ptr() as usize;
+            let node = original_node as usize;
             kept.attributes.push((node, None));
             kept.attributes.extend(
-                node_attribute_names(fragment_node)
-                    .into_iter()
-                    .map(|name| (node, Some(name))),
+                raw::attributes(fragment_node).map(|a| (node, Some(attribute_name_from_ptr(a)))),
             );
             kept.nodes.push(node);
 
@@ -877,35 +903,35 @@ fn collect_matching_node_inner(
         }
         Some(NodeType::TextNode | NodeType::CDataSectionNode) => {
             if !matches!(
-                original_node.get_type(),
+                original_type,
                 Some(NodeType::TextNode | NodeType::CDataSectionNode)
-            ) || fragment_node.get_content() != original_node.get_content()
+            ) || raw::own_content(fragment_node) != raw::own_content(original_node)
             {
                 return false;
             }
 
-            kept.nodes.push(original_node.node_ptr() as usize);
+            kept.nodes.push(original_node as usize);
             true
         }
         Some(NodeType::CommentNode) => {
-            if original_node.get_type() != Some(NodeType::CommentNode)
-                || fragment_node.get_content() != original_node.get_content()
+            if original_type != Some(NodeType::CommentNode)
+                || raw::own_content(fragment_node) != raw::own_content(original_node)
             {
                 return false;
             }
 
-            kept.nodes.push(original_node.node_ptr() as usize);
+            kept.nodes.push(original_node as usize);
             true
         }
         Some(NodeType::PiNode) => {
-            if original_node.get_type() != Some(NodeType::PiNode)
-                || fragment_node.get_name() != original_node.get_name()
-                || fragment_node.get_content() != original_node.get_content()
+            if original_type != Some(NodeType::PiNode)
+                || raw::name(fragment_node) != raw::name(original_node)
+                || raw::own_content(fragment_node) != raw::own_content(original_node)
             {
                 return false;
             }
 
-            kept.nodes.push(original_node.node_ptr() as usize);
+            kept.nodes.push(original_node as usize);
             true
         }
         _ => false,
@@ -948,7 +974,7 @@ fn determine_output_root_ptr(
     nodes_to_keep: &HashSet<usize>,
 ) -> Result<usize, CryptoError> {
     let mut candidates = Vec::new();
-    collect_top_level_kept_elements(root, nodes_to_keep, false, &mut candidates);
+    collect_top_level_kept_elements(root.node_ptr(), nodes_to_keep, false, &mut candidates);
 
     if candidates.len() == 1 {
         Ok(candidates[0])
@@ -958,24 +984,24 @@ fn determine_output_root_ptr(
 }
 
 fn collect_top_level_kept_elements(
-    node: &libxml::tree::Node,
+    node: NodePtr,
     nodes_to_keep: &HashSet<usize>,
     has_kept_element_ancestor: bool,
     candidates: &mut Vec<usize>,
 ) {
-    if !node.is_element_node() {
+    if !raw::is_element(node) {
         return;
     }
 
-    let is_kept = nodes_to_keep.contains(&(node.node_ptr() as usize));
+    let is_kept = nodes_to_keep.contains(&(node as usize));
     if is_kept && !has_kept_element_ancestor {
-        candidates.push(node.node_ptr() as usize);
+        candidates.push(node as usize);
         return;
     }
 
-    for child in node.get_child_elements() {
+    for child in raw::children(node) {
         collect_top_level_kept_elements(
-            &child,
+            child,
             nodes_to_keep,
             has_kept_element_ancestor || is_kept,
             candidates,
@@ -1058,56 +1084,47 @@ fn namespace_declaration_should_be_preserved(namespace: &NamespaceDeclaration) -
     !namespace.href.is_empty() && namespace.prefix != "xml" && namespace.prefix != "xmlns"
 }
 
-fn element_identity_matches(left: &libxml::tree::Node, right: &libxml::tree::Node) -> bool {
+fn element_identity_matches(left: NodePtr, right: NodePtr) -> bool {
     element_local_name(left) == element_local_name(right)
-        && left.get_namespace().map(|namespace| namespace.get_href())
-            == right.get_namespace().map(|namespace| namespace.get_href())
+        && raw::namespace_href(left) == raw::namespace_href(right)
 }
 
-fn element_local_name(node: &libxml::tree::Node) -> String {
-    node.get_name()
-        .rsplit(':')
+fn element_local_name<'a>(node: NodePtr) -> &'a [u8] {
+    raw::name(node)
+        .rsplit(|&b| b == b':')
         .next()
         .unwrap_or_default()
-        .to_string()
 }
 
-fn fragment_node_matches_original(
-    fragment_node: &libxml::tree::Node,
-    original_node: &libxml::tree::Node,
-) -> bool {
+/// Every attribute of the fragment's element is on the original with the same value.
+fn fragment_node_matches_original(fragment_node: NodePtr, original_node: NodePtr) -> bool {
     match (
-        fragment_node.is_element_node(),
-        original_node.is_element_node(),
+        raw::is_element(fragment_node),
+        raw::is_element(original_node),
     ) {
         (true, true) => {
             element_identity_matches(fragment_node, original_node)
-                && node_attribute_names(fragment_node)
-                    .into_iter()
-                    .all(|attribute_name| {
-                        get_attribute_value(fragment_node, &attribute_name)
-                            == get_attribute_value(original_node, &attribute_name)
-                    })
+                && raw::attributes(fragment_node).all(|attribute| {
+                    let (name, namespace) = (
+                        raw::attribute_local_name(attribute),
+                        raw::attribute_namespace(attribute),
+                    );
+                    // The first of that name on each side, as samael 0.0.22 looked them up.
+                    let first = raw::find_attribute(fragment_node, name, namespace);
+                    match (first, raw::find_attribute(original_node, name, namespace)) {
+                        (Some(left), Some(right)) => raw::same_attribute_value(left, right),
+                        _ => false,
+                    }
+                })
         }
-        (false, false) if fragment_node.is_text_node() && original_node.is_text_node() => {
-            fragment_node.get_content() == original_node.get_content()
+        (false, false)
+            if raw::node_type(fragment_node) == Some(NodeType::TextNode)
+                && raw::node_type(original_node) == Some(NodeType::TextNode) =>
+        {
+            raw::own_content(fragment_node) == raw::own_content(original_node)
         }
         _ => false,
     }
-}
-
-fn node_attribute_names(node: &libxml::tree::Node) -> Vec<AttributeName> {
-    let mut attributes = Vec::new();
-
-    unsafe {
-        let mut current_attr = first_attribute_ptr(node.node_ptr());
-        while !current_attr.is_null() {
-            attributes.push(attribute_name_from_ptr(current_attr));
-            current_attr = (*current_attr).next;
-        }
-    }
-
-    attributes
 }
 
 fn attribute_name_from_ptr(attr_ptr: *mut libxml::bindings::xmlAttr) -> AttributeName {
@@ -1133,81 +1150,6 @@ fn attribute_name_from_ptr(attr_ptr: *mut libxml::bindings::xmlAttr) -> Attribut
         AttributeName {
             local_name,
             namespace,
-        }
-    }
-}
-
-fn find_attribute_ptr(
-    node_ptr: *mut libxml::bindings::xmlNode,
-    attribute_name: &AttributeName,
-) -> *mut libxml::bindings::xmlAttr {
-    unsafe {
-        let mut current_attr = first_attribute_ptr(node_ptr);
-        while !current_attr.is_null() {
-            if attribute_name_from_ptr(current_attr) == *attribute_name {
-                return current_attr;
-            }
-            current_attr = (*current_attr).next;
-        }
-    }
-
-    std::ptr::null_mut()
-}
-
-fn first_attribute_ptr(node_ptr: *mut libxml::bindings::xmlNode) -> *mut libxml::bindings::xmlAttr {
-    if node_ptr.is_null() {
-        return std::ptr::null_mut();
-    }
-
-    unsafe { (*node_ptr).properties }
-}
-
-fn get_attribute_value(
-    node: &libxml::tree::Node,
-    attribute_name: &AttributeName,
-) -> Option<String> {
-    let attr_ptr = find_attribute_ptr(node.node_ptr(), attribute_name);
-    if attr_ptr.is_null() {
-        return None;
-    }
-
-    unsafe {
-        let value_ptr =
-            libxml::bindings::xmlNodeGetContent(attr_ptr as *mut libxml::bindings::xmlNode);
-        if value_ptr.is_null() {
-            return Some(String::new());
-        }
-
-        let value = CStr::from_ptr(value_ptr as *const std::ffi::c_char)
-            .to_string_lossy()
-            .into_owned();
-        libc::free(value_ptr as *mut libc::c_void);
-        Some(value)
-    }
-}
-
-fn remove_attribute(
-    node: &mut libxml::tree::Node,
-    attribute_name: &AttributeName,
-) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    let node_ptr = node.node_ptr_mut().map_err(|error| {
-        Box::new(std::io::Error::new(std::io::ErrorKind::Other, error))
-            as Box<dyn std::error::Error + Send + Sync>
-    })?;
-    let attr_ptr = find_attribute_ptr(node_ptr, attribute_name);
-    if attr_ptr.is_null() {
-        return Ok(());
-    }
-
-    unsafe {
-        let remove_prop_status = libxml::bindings::xmlRemoveProp(attr_ptr);
-        if remove_prop_status == 0 {
-            Ok(())
-        } else {
-            Err(From::from(format!(
-                "libxml2 failed to remove property with status: {:?}",
-                remove_prop_status
-            )))
         }
     }
 }
@@ -1388,21 +1330,36 @@ fn lowest_common_ancestor(nodes: &[libxml::tree::Node]) -> Option<libxml::tree::
     common_ancestor
 }
 
+/// Unlinks every node not kept and the unsigned attributes of those kept. A node not kept leaves
+/// with its whole subtree, whatever the subtree holds (samael 0.0.22 unlinked its descendants one
+/// by one first; the document written out is the same). The tree is read in place; only a node
+/// being unlinked is wrapped, so that the `libxml` crate frees it with the document.
 fn prune_unverified_nodes(
-    node: &mut libxml::tree::Node,
+    root: &mut libxml::tree::Node,
     nodes_to_keep: &HashSet<usize>,
     allowed_attributes: &HashMap<usize, HashSet<AttributeName>>,
 ) -> Result<(), CryptoError> {
-    for mut child in node.get_child_nodes() {
-        prune_unverified_nodes(&mut child, nodes_to_keep, allowed_attributes)?;
-    }
+    prune_unverified_subtree(root, root.node_ptr(), nodes_to_keep, allowed_attributes)
+}
 
-    if !nodes_to_keep.contains(&(node.node_ptr() as usize)) {
-        node.unlink_node();
+fn prune_unverified_subtree(
+    root: &libxml::tree::Node,
+    node: NodePtr,
+    nodes_to_keep: &HashSet<usize>,
+    allowed_attributes: &HashMap<usize, HashSet<AttributeName>>,
+) -> Result<(), CryptoError> {
+    if !nodes_to_keep.contains(&(node as usize)) {
+        wrap_descendant(root, node)
+            .ok_or_else(|| XmlSecProviderError::XmlPredigestFragmentInvalid)?
+            .unlink_node();
         return Ok(());
     }
 
-    if node.is_element_node() {
+    for child in raw::children(node).collect::<Vec<_>>() {
+        prune_unverified_subtree(root, child, nodes_to_keep, allowed_attributes)?;
+    }
+
+    if raw::is_element(node) {
         prune_unsigned_attributes(node, allowed_attributes)?;
     }
 
@@ -1410,17 +1367,22 @@ fn prune_unverified_nodes(
 }
 
 fn prune_unsigned_attributes(
-    node: &mut libxml::tree::Node,
+    node: NodePtr,
     allowed_attributes: &HashMap<usize, HashSet<AttributeName>>,
 ) -> Result<(), CryptoError> {
-    let Some(allowed_attributes) = allowed_attributes.get(&(node.node_ptr() as usize)) else {
+    let Some(allowed_attributes) = allowed_attributes.get(&(node as usize)) else {
         return Ok(());
     };
 
-    for attribute_name in node_attribute_names(node) {
-        if !allowed_attributes.contains(&attribute_name) {
-            remove_attribute(node, &attribute_name)
-                .map_err(|error| XmlSecProviderError::XmlAttributeRemovalError { error })?;
+    let unsigned: Vec<_> = raw::attributes(node)
+        .filter(|&attribute| !allowed_attributes.contains(&attribute_name_from_ptr(attribute)))
+        .collect();
+    for attribute in unsigned {
+        if unsafe { libxml::bindings::xmlRemoveProp(attribute) } != 0 {
+            return Err(XmlSecProviderError::XmlAttributeRemovalError {
+                error: "libxml2 failed to remove an unsigned attribute".into(),
+            }
+            .into());
         }
     }
 
@@ -1653,7 +1615,7 @@ mod tests {
         )
         .unwrap();
 
-        let original_children = supported_fragment_children(&parent);
+        let original_children = supported_fragment_children(parent.node_ptr());
         let mut nodes_to_keep = HashSet::new();
         let mut allowed_attributes = HashMap::new();
         let mut kept = Kept::default();
@@ -1695,7 +1657,7 @@ mod tests {
 "#;
 
         let doc = XmlParser::default().parse_string(xml).unwrap();
-        let mut parent = doc.get_root_element().unwrap().get_child_elements()[0].clone();
+        let parent = doc.get_root_element().unwrap().get_child_elements()[0].clone();
         let fragment_doc = XmlParser::default()
             .parse_string(r#"<Root><Parent xmlns:a="urn:test:a" a:id="keep" plain="keep">value</Parent></Root>"#)
             .unwrap();
@@ -1705,13 +1667,18 @@ mod tests {
             .get_child_elements()[0]
             .clone();
 
-        assert!(fragment_node_matches_original(&fragment_parent, &parent));
+        assert!(fragment_node_matches_original(
+            fragment_parent.node_ptr(),
+            parent.node_ptr()
+        ));
 
         let allowed_attributes = HashMap::from([(
             parent.node_ptr() as usize,
-            node_attribute_names(&fragment_parent).into_iter().collect(),
+            raw::attributes(fragment_parent.node_ptr())
+                .map(attribute_name_from_ptr)
+                .collect(),
         )]);
-        prune_unsigned_attributes(&mut parent, &allowed_attributes).unwrap();
+        prune_unsigned_attributes(parent.node_ptr(), &allowed_attributes).unwrap();
         let reduced = doc.to_string();
 
         assert!(reduced.contains(r#"a:id="keep""#));
