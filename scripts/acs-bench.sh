@@ -5,7 +5,9 @@
 #     once each: every one a real sign-in (guards, samael, one-time state, journal, session);
 #  2. bare samael 0.0.22 as published (benches/bare-samael, not the patched copy Gatehouse
 #     builds with) parse+verify of the same responses in process, pinned to core 0.
-# Prints both rates and the ratio for each of ROUNDS rounds (a fresh store and fresh responses
+#  3. the same sign-ins without HTTP (examples/acs_inprocess: acs::consume in one thread on a
+#     fresh store with fresh responses, pinned to core 0), to tell the server's own cost apart.
+# Prints the rates and the ratios for each of ROUNDS rounds (a fresh store and fresh responses
 # each), then the medians: on a shared machine a single run of either side can be a fifth off.
 # PREFILL=100000 first fills the store with that many journal lines, replay entries and
 # sessions. Needs wrk and taskset.
@@ -22,7 +24,8 @@ rounds=${ROUNDS:-3}
 read -r -a servers <<< "${GATEHOUSE:-./target/release/gatehouse}"
 command -v wrk >/dev/null || { echo "install wrk (apt-get install wrk)" >&2; exit 1; }
 (( $(nproc) >= 2 )) || { echo "needs two cores: the server on one, wrk on the other" >&2; exit 1; }
-cargo build --release --locked --quiet --example acs_load_setup --bin gatehouse
+cargo build --release --locked --quiet --example acs_load_setup --example scim_seed \
+    --example acs_inprocess --bin gatehouse
 cargo build --release --locked --quiet --manifest-path benches/bare-samael/Cargo.toml \
     --target-dir target/bare-samael
 work=$(mktemp -d)
@@ -68,6 +71,11 @@ for round in $(seq 1 "$rounds"); do
         memory[s]=$rss
     done
     bare=$(taskset -c 0 ./target/bare-samael/release/bare-samael "$work/responses" "$public")
+    prepare ./target/release/gatehouse
+    inprocess=$(taskset -c 0 ./target/release/examples/acs_inprocess "sqlite://$work/g.db" \
+        "$public" "$work/responses")
+    python3 -c "print(f'round $round: in process, no HTTP ($PWD/target/release): $inprocess/s, ratio {$inprocess / $bare:.2f}x')"
+    echo "in $inprocess $bare" >> "$results"
     for s in "${!servers[@]}"; do
         echo "$s ${rates[s]} $bare" >> "$results"
         python3 -c "print(f'round $round: ${servers[$s]}: {${rates[s]}}/s (RSS after: ${memory[s]} KiB), bare samael $bare/s, ratio {${rates[s]} / $bare:.2f}x')"
@@ -75,7 +83,9 @@ for round in $(seq 1 "$rounds"); do
 done
 python3 - "$results" "${servers[@]}" <<'PY'
 import statistics, sys
-rows = [line.split() for line in open(sys.argv[1]) if line.strip()]
+lines = [line.split() for line in open(sys.argv[1]) if line.strip()]
+rows = [r for r in lines if r[0] != "in"]
+inprocess = [(float(g), float(b)) for _, g, b in (r for r in lines if r[0] == "in")]
 for s, name in enumerate(sys.argv[2:]):
     mine = [(float(g), float(b)) for i, g, b in rows if int(i) == s]
     g = statistics.median(r[0] for r in mine)
@@ -83,4 +93,7 @@ for s, name in enumerate(sys.argv[2:]):
     q = statistics.median(r[0] / r[1] for r in mine)
     print(f"{name}: gatehouse ACS over HTTP {g:.0f} signed-in responses/s, bare samael {b:.0f}/s "
           f"(medians of {len(mine)} rounds); ratio gatehouse / bare samael: {q:.2f}x (median)")
+q = statistics.median(g / b for g, b in inprocess)
+print(f"in process, no HTTP (this build): {statistics.median(g for g, _ in inprocess):.0f}/s; "
+      f"ratio to bare samael: {q:.2f}x (median)")
 PY
