@@ -309,12 +309,18 @@ fn start_session(
 }
 
 fn decode(encoded: &str) -> Result<String, Failure> {
-    // Base64 is ASCII: any other byte makes the decoder refuse, so a byte filter suffices.
-    let compact: Vec<u8> = encoded
-        .bytes()
-        .filter(|b| !b.is_ascii_whitespace())
-        .collect();
-    let bytes = STANDARD.decode(compact).map_err(|_| Failure::NotBase64)?;
+    // Base64 is ASCII: any other byte makes the decoder refuse, so a byte filter suffices. Browsers
+    // post it on one line; only a wrapped one is copied without its line breaks.
+    let decoded = if encoded.bytes().any(|b| b.is_ascii_whitespace()) {
+        let compact: Vec<u8> = encoded
+            .bytes()
+            .filter(|b| !b.is_ascii_whitespace())
+            .collect();
+        STANDARD.decode(compact)
+    } else {
+        STANDARD.decode(encoded)
+    };
+    let bytes = decoded.map_err(|_| Failure::NotBase64)?;
     String::from_utf8(bytes).map_err(|_| Failure::Malformed("the response is not UTF-8".into()))
 }
 
@@ -339,4 +345,27 @@ fn trust_of(conn: &mut DbConnection, account: &Account) -> Result<Trust, Failure
         expired,
         skew,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_posted_response_decodes_on_one_line_or_wrapped() {
+        let xml = "<samlp:Response ID=\"_r\"/>".repeat(5);
+        let one_line = STANDARD.encode(&xml);
+        let wrapped: Vec<String> = one_line
+            .as_bytes()
+            .chunks(76)
+            .map(|line| String::from_utf8_lossy(line).into_owned())
+            .collect();
+        assert_eq!(decode(&one_line).expect("one line"), xml);
+        assert_eq!(decode(&wrapped.join("\r\n")).expect("wrapped"), xml);
+        assert!(matches!(decode("not base64!"), Err(Failure::NotBase64)));
+        assert!(matches!(
+            decode(&STANDARD.encode([0xff, 0xfe, 0x00])),
+            Err(Failure::Malformed(_))
+        ));
+    }
 }

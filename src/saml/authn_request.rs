@@ -13,8 +13,7 @@ use super::sp::{NAMEID_EMAIL, SpUrls, escape};
 pub fn new_id() -> Result<String, openssl::error::ErrorStack> {
     let mut bytes = [0u8; 16];
     openssl::rand::rand_bytes(&mut bytes)?;
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    Ok(format!("_gh{hex}"))
+    Ok(format!("_gh{}", crate::auth::tokens::hex(&bytes)))
 }
 
 /// The request itself. No RequestedAuthnContext: Entra refuses what it cannot satisfy (AADSTS75011).
