@@ -569,8 +569,17 @@ fn collect_signature_ptrs(node: NodePtr, found: &mut Vec<NodePtr>) {
     }
 }
 
-/// The `libxml` node for `target`, a node of `root`'s subtree, reached along its ancestors.
+/// The `libxml` node for `target` if it is in `root`'s subtree, reached along its ancestors (samael
+/// 0.0.22 searched the whole tree for it, wrapping every node on the way). Attribute and
+/// namespace nodes (an XPath result may hold them) are no child of anything, as before.
 fn wrap_descendant(root: &libxml::tree::Node, target: NodePtr) -> Option<libxml::tree::Node> {
+    // `type_` sits at the same offset in xmlNs, so it is safe to read before the rest.
+    if matches!(
+        raw::node_type(target),
+        Some(NodeType::AttributeNode | NodeType::NamespaceDecl) | None
+    ) {
+        return None;
+    }
     let mut path = vec![target];
     while *path.last()? != root.node_ptr() {
         let parent = unsafe { (**path.last()?).parent };
@@ -945,7 +954,7 @@ fn add_required_ancestors(
     allowed_attributes: &mut HashMap<usize, HashSet<AttributeName>>,
 ) -> Result<(), CryptoError> {
     for node_ptr in matched_nodes.iter().copied().collect::<Vec<_>>() {
-        let node = find_node_by_ptr_in_tree(root, node_ptr as *const _)
+        let node = wrap_descendant(root, node_ptr as NodePtr)
             .ok_or(XmlSecProviderError::XmlPredigestFragmentInvalid)?;
         mark_all_element_ancestors(&node, nodes_to_keep, allowed_attributes);
     }
@@ -1020,7 +1029,7 @@ fn move_output_root_to_document_root(
         return Ok(None);
     }
 
-    let mut new_root = find_node_by_ptr_in_tree(&current_root, output_root_ptr as *const _)
+    let mut new_root = wrap_descendant(&current_root, output_root_ptr as NodePtr)
         .ok_or(XmlSecProviderError::XmlPredigestFragmentInvalid)?;
     let namespaces = in_scope_namespace_declarations(&new_root);
     new_root.unlink();
@@ -1189,7 +1198,7 @@ fn resolve_id_to_node(id: &str, doc: &libxml::tree::Document) -> Option<libxml::
         if target_node_ptr.is_null() {
             return None;
         }
-        find_node_by_ptr_in_tree(&doc.get_root_element()?, target_node_ptr)
+        wrap_descendant(&doc.get_root_element()?, target_node_ptr)
     }
 }
 
@@ -1246,7 +1255,7 @@ fn resolve_xpointer_matched_nodes(
             continue;
         }
 
-        if let Some(node) = find_node_by_ptr_in_tree(document_root, node_ptr) {
+        if let Some(node) = wrap_descendant(document_root, node_ptr) {
             if let Some(element) = nearest_element_ancestor(&node) {
                 matched_nodes.push(element);
             }
@@ -1254,23 +1263,6 @@ fn resolve_xpointer_matched_nodes(
     }
 
     Some(matched_nodes)
-}
-
-fn find_node_by_ptr_in_tree(
-    root: &libxml::tree::Node,
-    target_ptr: *const libxml::bindings::xmlNode,
-) -> Option<libxml::tree::Node> {
-    if root.node_ptr() == target_ptr as *mut _ {
-        return Some(root.clone());
-    }
-
-    for child in root.get_child_nodes() {
-        if let Some(found) = find_node_by_ptr_in_tree(&child, target_ptr) {
-            return Some(found);
-        }
-    }
-
-    None
 }
 
 fn nearest_element_ancestor(node: &libxml::tree::Node) -> Option<libxml::tree::Node> {
