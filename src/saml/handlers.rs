@@ -13,6 +13,7 @@ use crate::db::{self, Db};
 use crate::directory::accounts;
 use crate::error::HttpError;
 use crate::web::body::{BodyError, read_limited};
+use crate::web::form;
 use crate::web::local_path::local_path;
 use crate::web::pages;
 
@@ -104,12 +105,30 @@ pub async fn login(
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Default)]
 struct AcsForm {
-    #[serde(rename = "SAMLResponse")]
     saml_response: Option<String>,
-    #[serde(rename = "RelayState")]
     relay_state: Option<String>,
+}
+
+impl AcsForm {
+    /// The two fields Entra posts; others are ignored, a field given twice is refused.
+    fn read(body: &[u8]) -> Result<AcsForm, HttpError> {
+        let mut form = AcsForm::default();
+        for (name, value) in form::pairs(body) {
+            let field = match name.as_str() {
+                "SAMLResponse" => &mut form.saml_response,
+                "RelayState" => &mut form.relay_state,
+                _ => continue,
+            };
+            if field.replace(value).is_some() {
+                return Err(HttpError::BadRequest(format!(
+                    "The sign-in form has {name} twice."
+                )));
+            }
+        }
+        Ok(form)
+    }
 }
 
 pub async fn acs(
@@ -120,18 +139,8 @@ pub async fn acs(
     settings: web::Data<Settings>,
 ) -> Result<HttpResponse, HttpError> {
     let (form, oversized) = match read_limited(payload, MAX_FORM_BYTES).await {
-        Ok(body) => (
-            serde_urlencoded::from_bytes::<AcsForm>(&body)
-                .map_err(|_| HttpError::BadRequest("The sign-in form could not be read.".into()))?,
-            false,
-        ),
-        Err(BodyError::TooLarge) => (
-            AcsForm {
-                saml_response: None,
-                relay_state: None,
-            },
-            true,
-        ),
+        Ok(body) => (AcsForm::read(&body)?, false),
+        Err(BodyError::TooLarge) => (AcsForm::default(), true),
         Err(BodyError::Unreadable(e)) => {
             return Err(HttpError::BadRequest(format!(
                 "The sign-in form could not be read: {e}"

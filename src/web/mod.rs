@@ -4,6 +4,7 @@
 pub mod assets;
 pub mod body;
 pub mod client_ip;
+pub mod form;
 pub mod headers;
 pub mod health;
 pub mod local_path;

@@ -89,6 +89,59 @@ async fn idp_initiated_sign_in_with_mail_mode_goes_to_a_local_relay_only() {
 }
 
 #[actix_web::test]
+async fn the_acs_form_is_read_as_browsers_encode_it_and_a_field_given_twice_is_refused() {
+    let sso = sso_app().await;
+    let acs = format!("{}/saml/{}/acs", sso.app.address, sso.account.slug);
+    let escape = |text: &str| {
+        text.replace('+', "%2B")
+            .replace('/', "%2F")
+            .replace('=', "%3D")
+    };
+    let raw_post = |body: String| {
+        sso.app
+            .client
+            .post(&acs)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+    };
+    let first = test_idp::encode(&test_idp::response(
+        &sso.spec("ann@acme.com"),
+        &Key::active(),
+    ));
+    let twice = raw_post(format!(
+        "SAMLResponse={}&SAMLResponse={}",
+        escape(&first),
+        escape(&first)
+    ))
+    .await
+    .expect("post");
+    assert_eq!(twice.status(), 400);
+    assert!(
+        twice
+            .text()
+            .await
+            .expect("page")
+            .contains("SAMLResponse twice")
+    );
+    assert!(sso.me(&sso.app.client).await.is_none(), "nobody signed in");
+
+    // Other fields are ignored; the relay state's escapes and '+' (a space) are decoded.
+    let second = test_idp::encode(&test_idp::response(
+        &sso.spec("ann@acme.com"),
+        &Key::active(),
+    ));
+    let signed_in = raw_post(format!(
+        "Extra=1&&SAMLResponse={}&RelayState=%2Freports%2Fweek%3Fname%3Dann+lee",
+        escape(&second)
+    ))
+    .await
+    .expect("post");
+    assert_eq!(signed_in.status(), 303);
+    assert_eq!(location(&signed_in), "/reports/week?name=ann lee");
+}
+
+#[actix_web::test]
 async fn responses_signed_on_the_response_or_on_both_are_accepted() {
     let sso = sso_app().await;
     for signing in [Signing::Response, Signing::Both] {
