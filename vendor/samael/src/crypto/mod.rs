@@ -143,6 +143,14 @@ impl Default for ReduceMode {
     }
 }
 
+/// What `CryptoProvider::reduce_xml_to_signed_assertion` reduced a document to.
+pub enum Reduced {
+    /// The verified assertion, read from the reduced document.
+    Assertion(Box<crate::schema::Assertion>),
+    /// The reduced document as text.
+    Xml(String),
+}
+
 pub trait CryptoProvider {
     type PrivateKey;
 
@@ -182,6 +190,24 @@ pub trait CryptoProvider {
         reduce_mode: ReduceMode,
         allowed_algorithms: Option<&[AllowedSignatureAlgorithm]>,
     ) -> Result<String, CryptoError>;
+
+    /// The same verification and reduction, answering with the verified assertion itself where
+    /// the provider can read it from the reduced document without writing it out (Gatehouse
+    /// patch 7); otherwise with the reduced document as text, as above.
+    fn reduce_xml_to_signed_assertion(
+        xml_str: &str,
+        certs_der: &[CertificateDer],
+        reduce_mode: ReduceMode,
+        allowed_algorithms: Option<&[AllowedSignatureAlgorithm]>,
+    ) -> Result<Reduced, CryptoError> {
+        Self::reduce_xml_to_signed_with_allowed_algorithms(
+            xml_str,
+            certs_der,
+            reduce_mode,
+            allowed_algorithms,
+        )
+        .map(Reduced::Xml)
+    }
 
     fn decrypt_assertion_key_info(
         cipher_value: &CipherValue,

@@ -1,7 +1,7 @@
 use crate::crypto;
 #[cfg(feature = "xmlsec")]
 use crate::crypto::sign_url;
-use crate::crypto::{CertificateDer, Crypto, CryptoError, CryptoProvider, ReduceMode};
+use crate::crypto::{CertificateDer, Crypto, CryptoError, CryptoProvider, ReduceMode, Reduced};
 use crate::metadata::{Endpoint, IndexedEndpoint, KeyDescriptor, NameIdFormat, SpSsoDescriptor};
 use crate::schema::{Assertion, Response};
 use crate::traits::ToXml;
@@ -418,16 +418,22 @@ impl ServiceProvider {
             if let Some(sign_certs) = self.idp_signing_certs()? {
                 let allowed_algorithms = self.allowed_signature_algorithms.as_deref();
 
-                (
-                    Crypto::reduce_xml_to_signed_with_allowed_algorithms(
-                        response_xml,
-                        &sign_certs,
-                        reduce_mode,
-                        allowed_algorithms,
-                    )
-                    .map_err(|_e| Error::FailedToValidateSignature)?,
-                    true,
+                // Gatehouse patch 7: a reduced document that is an assertion comes back read
+                // from the tree, and is checked exactly as the text path below checks it.
+                match Crypto::reduce_xml_to_signed_assertion(
+                    response_xml,
+                    &sign_certs,
+                    reduce_mode,
+                    allowed_algorithms,
                 )
+                .map_err(|_e| Error::FailedToValidateSignature)?
+                {
+                    Reduced::Assertion(assertion) => {
+                        self.validate_assertion(&assertion, possible_request_ids)?;
+                        return Ok(*assertion);
+                    }
+                    Reduced::Xml(xml) => (xml, true),
+                }
             } else {
                 (String::from(response_xml), false)
             };

@@ -1,4 +1,4 @@
-use super::{CertificateDer, CryptoError, ReduceMode};
+use super::{CertificateDer, CryptoError, ReduceMode, Reduced};
 use std::collections::{HashMap, HashSet};
 use thiserror::Error;
 
@@ -12,6 +12,7 @@ use openssl::symm::{Cipher, Crypter, Mode};
 use std::ffi::{CStr, CString};
 use std::ptr::NonNull;
 
+mod assertion;
 mod raw;
 mod wrapper;
 
@@ -269,92 +270,19 @@ impl super::CryptoProvider for XmlSec {
         reduce_mode: ReduceMode,
         allowed_algorithms: Option<&[super::AllowedSignatureAlgorithm]>,
     ) -> Result<String, CryptoError> {
-        let mut xml = XmlParser::default().parse_string(xml_str)?;
-
-        // collect ID attribute values and tell libxml about them
-        collect_id_attributes(&mut xml)?;
-
-        let signature_nodes = {
-            let root_elem = xml
-                .get_root_element()
-                .ok_or(XmlSecProviderError::XmlMissingRootElement)?;
-            find_signature_nodes(&root_elem)
-        };
-        if signature_nodes.is_empty() {
-            return Err(CryptoError::InvalidSignature);
+        match reduce(xml_str, certs_der, reduce_mode, allowed_algorithms, false)? {
+            Reduced::Xml(xml) => Ok(xml),
+            Reduced::Assertion(_) => unreachable!("no assertion is read when text is asked for"),
         }
+    }
 
-        let mut predigest_results = Vec::new();
-        let mut selections = Vec::new();
-
-        for sig_node in &signature_nodes {
-            if let Some(allowed) = allowed_algorithms {
-                if !signature_uses_allowed_algorithm(sig_node, allowed) {
-                    return Err(CryptoError::InvalidSignature);
-                }
-            }
-
-            let mut verified = false;
-            let mut verified_references = Vec::new();
-
-            for key_data in certs_der {
-                let mut sig_ctx = XmlSecSignatureContext::new_with_flags(
-                    wrapper::XMLSEC_DSIG_FLAGS_STORE_SIGNEDINFO_REFERENCES,
-                )?;
-
-                sig_ctx.insert_key(verification_key(key_data.der_data())?);
-                verified = sig_ctx.verify_node(sig_node)?;
-                if let Some(key) = sig_ctx.release_key() {
-                    keep_verification_key(key_data.der_data(), key);
-                }
-                if verified {
-                    verified_references = sig_ctx.get_verified_references()?;
-                    break;
-                }
-            }
-
-            if !verified {
-                return Err(CryptoError::InvalidSignature);
-            }
-
-            for verified_reference in verified_references {
-                if reduce_mode == ReduceMode::PreDigest {
-                    predigest_results.push(verified_reference.predigest_xml);
-                    continue;
-                }
-
-                selections.push(build_verified_selection(
-                    &xml,
-                    sig_node,
-                    verified_reference,
-                )?);
-            }
-        }
-
-        if reduce_mode == ReduceMode::PreDigest {
-            return predigest_result(predigest_results);
-        }
-
-        if selections.is_empty() {
-            return Err(CryptoError::InvalidSignature);
-        }
-
-        let (nodes_to_keep, allowed_attributes, output_root_ptr) =
-            build_keep_state(&xml, &selections, reduce_mode)?;
-
-        drop(selections);
-        drop(signature_nodes);
-
-        // Freed once the reduced document is written out: the kept nodes may still point to
-        // namespace declarations of their old ancestors.
-        let _detached = move_output_root_to_document_root(&mut xml, output_root_ptr)?;
-
-        let mut root_elem = xml
-            .get_root_element()
-            .ok_or(XmlSecProviderError::XmlMissingRootElement)?;
-        prune_unverified_nodes(&mut root_elem, &nodes_to_keep, &allowed_attributes)?;
-
-        Ok(xml.to_string())
+    fn reduce_xml_to_signed_assertion(
+        xml_str: &str,
+        certs_der: &[CertificateDer],
+        reduce_mode: ReduceMode,
+        allowed_algorithms: Option<&[super::AllowedSignatureAlgorithm]>,
+    ) -> Result<Reduced, CryptoError> {
+        reduce(xml_str, certs_der, reduce_mode, allowed_algorithms, true)
     }
 
     fn decrypt_assertion_key_info(
@@ -1016,6 +944,109 @@ fn collect_top_level_kept_elements(
             candidates,
         );
     }
+}
+
+/// Verifies every signature of the document and reduces it to what they cover. With
+/// `read_assertion`, a reduced document that is an assertion is read from the tree
+/// (`assertion::read`) instead of being written out, where that reader takes it.
+fn reduce(
+    xml_str: &str,
+    certs_der: &[CertificateDer],
+    reduce_mode: ReduceMode,
+    allowed_algorithms: Option<&[super::AllowedSignatureAlgorithm]>,
+    read_assertion: bool,
+) -> Result<Reduced, CryptoError> {
+    let mut xml = XmlParser::default().parse_string(xml_str)?;
+
+    // collect ID attribute values and tell libxml about them
+    collect_id_attributes(&mut xml)?;
+
+    let signature_nodes = {
+        let root_elem = xml
+            .get_root_element()
+            .ok_or(XmlSecProviderError::XmlMissingRootElement)?;
+        find_signature_nodes(&root_elem)
+    };
+    if signature_nodes.is_empty() {
+        return Err(CryptoError::InvalidSignature);
+    }
+
+    let mut predigest_results = Vec::new();
+    let mut selections = Vec::new();
+
+    for sig_node in &signature_nodes {
+        if let Some(allowed) = allowed_algorithms {
+            if !signature_uses_allowed_algorithm(sig_node, allowed) {
+                return Err(CryptoError::InvalidSignature);
+            }
+        }
+
+        let mut verified = false;
+        let mut verified_references = Vec::new();
+
+        for key_data in certs_der {
+            let mut sig_ctx = XmlSecSignatureContext::new_with_flags(
+                wrapper::XMLSEC_DSIG_FLAGS_STORE_SIGNEDINFO_REFERENCES,
+            )?;
+
+            sig_ctx.insert_key(verification_key(key_data.der_data())?);
+            verified = sig_ctx.verify_node(sig_node)?;
+            if let Some(key) = sig_ctx.release_key() {
+                keep_verification_key(key_data.der_data(), key);
+            }
+            if verified {
+                verified_references = sig_ctx.get_verified_references()?;
+                break;
+            }
+        }
+
+        if !verified {
+            return Err(CryptoError::InvalidSignature);
+        }
+
+        for verified_reference in verified_references {
+            if reduce_mode == ReduceMode::PreDigest {
+                predigest_results.push(verified_reference.predigest_xml);
+                continue;
+            }
+
+            selections.push(build_verified_selection(
+                &xml,
+                sig_node,
+                verified_reference,
+            )?);
+        }
+    }
+
+    if reduce_mode == ReduceMode::PreDigest {
+        return predigest_result(predigest_results).map(Reduced::Xml);
+    }
+
+    if selections.is_empty() {
+        return Err(CryptoError::InvalidSignature);
+    }
+
+    let (nodes_to_keep, allowed_attributes, output_root_ptr) =
+        build_keep_state(&xml, &selections, reduce_mode)?;
+
+    drop(selections);
+    drop(signature_nodes);
+
+    // Freed once the reduced document is written out: the kept nodes may still point to
+    // namespace declarations of their old ancestors.
+    let _detached = move_output_root_to_document_root(&mut xml, output_root_ptr)?;
+
+    let mut root_elem = xml
+        .get_root_element()
+        .ok_or(XmlSecProviderError::XmlMissingRootElement)?;
+    prune_unverified_nodes(&mut root_elem, &nodes_to_keep, &allowed_attributes)?;
+
+    if read_assertion {
+        if let Some(assertion) = assertion::read(root_elem.node_ptr()) {
+            return Ok(Reduced::Assertion(Box::new(assertion)));
+        }
+    }
+    Ok(Reduced::Xml(xml.to_string()))
 }
 
 fn move_output_root_to_document_root(

@@ -42,6 +42,12 @@ pub(super) fn namespace_href<'a>(node: NodePtr) -> Option<&'a [u8]> {
     (!ns.is_null()).then(|| bytes(unsafe { (*ns).href }))
 }
 
+/// The prefix of the node's namespace, if it has a namespace with a prefix.
+pub(super) fn namespace_prefix<'a>(node: NodePtr) -> Option<&'a [u8]> {
+    let ns = unsafe { (*node).ns };
+    (!ns.is_null() && !unsafe { (*ns).prefix }.is_null()).then(|| bytes(unsafe { (*ns).prefix }))
+}
+
 /// Child nodes in document order.
 pub(super) fn children(node: NodePtr) -> impl Iterator<Item = NodePtr> {
     let mut child = unsafe { (*node).children };
@@ -117,7 +123,7 @@ pub(super) fn same_attribute_value(left: *mut _xmlAttr, right: *mut _xmlAttr) ->
 }
 
 /// The value of an attribute whose only child is one text node (as parsed attributes are).
-fn single_text_value<'a>(attribute: *mut _xmlAttr) -> Option<&'a [u8]> {
+pub(super) fn single_text_value<'a>(attribute: *mut _xmlAttr) -> Option<&'a [u8]> {
     let child = unsafe { (*attribute).children };
     if child.is_null() {
         return Some(b"");
