@@ -4,7 +4,8 @@
 #     posting N distinct valid Entra-shaped responses (assertion signed, RSA-SHA256, IdP-initiated)
 #     once each: every one a real sign-in (guards, samael, one-time state, journal, session);
 #  2. bare samael 0.0.22 as published (benches/bare-samael, not the patched copy Gatehouse
-#     builds with) parse+verify of the same responses in process, pinned to core 0.
+#     builds with) parse+verify of the same responses in process, pinned to core 0, right
+#     before and right after each Gatehouse run (the mean of the two is the yardstick).
 #  3. the same sign-ins without HTTP (examples/acs_inprocess: acs::consume in one thread on a
 #     fresh store with fresh responses, pinned to core 0), to tell the server's own cost apart.
 # Prints the rates and the ratios for each of ROUNDS rounds (a fresh store and fresh responses
@@ -60,26 +61,33 @@ serve() {  # $1: the server binary; prints "signed-in/s RSS-KiB"
     echo "$rate $rss"
 }
 
+# Bare samael over the responses just prepared. It runs right before and right after each
+# Gatehouse run and the two rates are averaged: on a shared machine the speed of the core drifts
+# from one minute to the next, and one yardstick run per round skewed the ratios both ways.
+bare_samael() {
+    taskset -c 0 ./target/bare-samael/release/bare-samael "$work/responses" "$public"
+}
+mean() { python3 -c "print(round(($1 + $2) / 2))"; }
+
 echo "responses: $n distinct, each posted once (store prefilled with $prefill rows per table)"
 for round in $(seq 1 "$rounds"); do
     for s in "${!servers[@]}"; do
         prepare "${servers[$s]}"
+        before=$(bare_samael)
         serve "${servers[$s]}" > "$results.round"
         read -r rate rss < "$results.round"
         rm -f "$results.round"
-        rates[s]=$rate
-        memory[s]=$rss
+        bare=$(mean "$before" "$(bare_samael)")
+        echo "$s $rate $bare" >> "$results"
+        python3 -c "print(f'round $round: ${servers[$s]}: {$rate}/s (RSS after: $rss KiB), bare samael $bare/s, ratio {$rate / $bare:.2f}x')"
     done
-    bare=$(taskset -c 0 ./target/bare-samael/release/bare-samael "$work/responses" "$public")
     prepare ./target/release/gatehouse
+    before=$(bare_samael)
     inprocess=$(taskset -c 0 ./target/release/examples/acs_inprocess "sqlite://$work/g.db" \
         "$public" "$work/responses")
-    python3 -c "print(f'round $round: in process, no HTTP ($PWD/target/release): $inprocess/s, ratio {$inprocess / $bare:.2f}x')"
+    bare=$(mean "$before" "$(bare_samael)")
     echo "in $inprocess $bare" >> "$results"
-    for s in "${!servers[@]}"; do
-        echo "$s ${rates[s]} $bare" >> "$results"
-        python3 -c "print(f'round $round: ${servers[$s]}: {${rates[s]}}/s (RSS after: ${memory[s]} KiB), bare samael $bare/s, ratio {${rates[s]} / $bare:.2f}x')"
-    done
+    python3 -c "print(f'round $round: in process, no HTTP ($PWD/target/release): $inprocess/s, bare samael $bare/s, ratio {$inprocess / $bare:.2f}x')"
 done
 python3 - "$results" "${servers[@]}" <<'PY'
 import statistics, sys

@@ -17,7 +17,7 @@ pub fn pairs(body: &[u8]) -> impl Iterator<Item = (String, String)> + '_ {
 }
 
 /// One name or value.
-pub fn decode(input: &[u8]) -> String {
+fn decode(input: &[u8]) -> String {
     let mut out = Vec::with_capacity(input.len());
     let mut rest = input;
     while let Some(at) = memchr::memchr2(b'%', b'+', rest) {
