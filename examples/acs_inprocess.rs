@@ -27,7 +27,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
     let db = Db::open(&Store::parse(url)?, 2)?;
-    let mut conn = db.conn()?;
     let started = Instant::now();
     for (i, form) in forms.iter().enumerate() {
         let posted = AcsPost {
@@ -38,7 +37,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             },
             ..AcsPost::default()
         };
-        match acs::consume(&mut conn, public_url, "acme", &posted)? {
+        match acs::consume(&db, public_url, "acme", &posted)? {
             AcsResult::SignedIn { .. } => {}
             other => return Err(format!("not signed in: {other:?}").into()),
         }

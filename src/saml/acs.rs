@@ -11,7 +11,7 @@ use super::verify::{self, Trust};
 use super::{guards, identity, pending};
 use crate::auth::journal::{self, Outcome, SignInAttempt};
 use crate::auth::{browser, sessions};
-use crate::db::{self, DbConnection};
+use crate::db::{self, Db, DbConnection};
 use crate::directory::accounts::{self, Account};
 use crate::directory::{DirectoryError, clock};
 use crate::idp::settings;
@@ -59,21 +59,34 @@ pub enum AcsResult {
 }
 
 pub fn consume(
-    conn: &mut DbConnection,
+    db: &Db,
     public_url: &str,
     slug: &str,
     posted: &AcsPost,
 ) -> Result<AcsResult, DirectoryError> {
-    let Some(account) = accounts::find_by_slug(conn, slug)? else {
-        return Ok(AcsResult::UnknownAccount);
-    };
-    let sp = SpUrls::of(public_url, &account);
     let mut attempt = SignInAttempt {
         method: "saml",
         flow: "unknown",
         ..SignInAttempt::default()
     };
-    let result = sign_in(conn, &account, &sp, posted, &mut attempt);
+    // Everything that reads the store before the signature check, on one snapshot. The
+    // connection goes back to the pool for the check itself, which needs none: held through it,
+    // it is one that other sign-ins wait for, and on SQLite one whose page cache their commits
+    // meanwhile make stale.
+    let before = db::snapshot(&mut *db.conn()?, |c| -> Result<_, DirectoryError> {
+        let Some(account) = accounts::find_by_slug(c, slug)? else {
+            return Ok(None);
+        };
+        let sp = SpUrls::of(public_url, &account);
+        let inspected = before_verifying(c, &account, posted, &mut attempt);
+        Ok(Some((account, sp, inspected)))
+    })?;
+    let Some((account, sp, inspected)) = before else {
+        return Ok(AcsResult::UnknownAccount);
+    };
+    let result = inspected
+        .map_err(Refused::from)
+        .and_then(|inspected| sign_in(db, &account, &sp, posted, inspected, &mut attempt));
     // A success, or a refusal after the one-time state was used up, was journaled in the
     // transaction that used it; any other refusal is journaled here, on its own, since what
     // it might have written was rolled back.
@@ -81,7 +94,7 @@ pub fn consume(
         Ok(signed_in) => Ok(signed_in),
         Err(Refused::Journaled(failure)) => Err(failure),
         Err(Refused::Unjournaled(failure)) => {
-            db::write(conn, |c| {
+            db::write(&mut *db.conn()?, |c| {
                 journal::record(c, &account.id, &attempt, &refusal(&failure, &sp))
             })?;
             Err(failure)
@@ -168,18 +181,26 @@ fn refuse_before_verifying(
     Ok(())
 }
 
-fn sign_in(
+/// A posted response decoded, its shape checked and the account's trust read: what the
+/// signature check needs.
+struct Inspected {
+    trust: Trust,
+    xml: String,
+    shape: guards::Shape,
+}
+
+/// Every check before the signature check, the store's included.
+fn before_verifying(
     conn: &mut DbConnection,
     account: &Account,
-    sp: &SpUrls,
     posted: &AcsPost,
     attempt: &mut SignInAttempt,
-) -> Result<(String, String), Refused> {
+) -> Result<Inspected, Failure> {
     if posted.oversized {
-        return Err(Failure::TooLarge(MAX_FORM_BYTES).into());
+        return Err(Failure::TooLarge(MAX_FORM_BYTES));
     }
     if !account.sso_enabled {
-        return Err(Failure::SsoDisabled.into());
+        return Err(Failure::SsoDisabled);
     }
     let trust = trust_of(conn, account)?;
     let (xml, shape) = inspect(
@@ -188,6 +209,17 @@ fn sign_in(
         attempt,
     )?;
     refuse_before_verifying(conn, account, &shape, &trust)?;
+    Ok(Inspected { trust, xml, shape })
+}
+
+fn sign_in(
+    db: &Db,
+    account: &Account,
+    sp: &SpUrls,
+    posted: &AcsPost,
+    Inspected { trust, xml, shape }: Inspected,
+    attempt: &mut SignInAttempt,
+) -> Result<(String, String), Refused> {
     let assertion = verify::verify(&xml, &shape, sp, &trust)?;
     attempt.name_id = identity::name_id(&assertion).ok();
     let signed_request = verify::in_response_to(&assertion);
@@ -212,7 +244,11 @@ fn sign_in(
     // the journal line. A refusal after the one-time state rolls back to the savepoint and is
     // journaled in the same transaction, so a request or an assertion is used up even when the
     // sign-in fails further on.
-    let signed_in = db::write(conn, |c| -> Result<_, Failure> {
+    let mut conn = db
+        .conn()
+        .map_err(DirectoryError::from)
+        .map_err(Failure::from)?;
+    let signed_in = db::write(&mut conn, |c| -> Result<_, Failure> {
         let relay = use_up(
             c,
             account,

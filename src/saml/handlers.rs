@@ -162,7 +162,7 @@ pub async fn acs(
     let public_url = settings.public_url.clone();
     let slug = slug.into_inner();
     let result = db
-        .run(move |conn| consume(conn, &public_url, &slug, &posted))
+        .work(move |db| consume(db, &public_url, &slug, &posted))
         .await?;
     Ok(match result {
         AcsResult::SignedIn { session, redirect } => HttpResponse::SeeOther()

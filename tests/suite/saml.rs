@@ -7,7 +7,7 @@ use gatehouse::directory::lifecycle;
 use gatehouse::idp::settings::{self, NameIdMode, SsoChange};
 use serde_json::Value;
 
-use crate::helpers::sso::{Sso, authn_request_of, cert, sso_app, sso_on};
+use crate::helpers::sso::{Sso, authn_request_of, cert, sso_app, sso_app_with, sso_on};
 use crate::helpers::{csv, location, person, scim, system};
 use crate::test_idp::{self, Key, Signing, Spec};
 
@@ -139,6 +139,32 @@ async fn the_acs_form_is_read_as_browsers_encode_it_and_a_field_given_twice_is_r
     .expect("post");
     assert_eq!(signed_in.status(), 303);
     assert_eq!(location(&signed_in), "/reports/week?name=ann lee");
+}
+
+/// A sign-in gives its connection back for the signature check and takes one again to write or
+/// to journal a refusal: with a pool of one connection it never waits for a second.
+#[actix_web::test]
+async fn a_sign_in_and_its_refusals_need_one_connection_at_a_time() {
+    let sso = sso_app_with(|s| s.db_pool_size = 1).await;
+    let spec = sso.spec("ann@acme.com");
+    let signed_in = sso.post(&test_idp::response(&spec, &Key::active())).await;
+    assert_eq!(signed_in.status(), 303);
+    assert_eq!(sso.last_journal().outcome, "success");
+
+    let forged = sso
+        .post(&test_idp::response(
+            &sso.spec("ann@acme.com"),
+            &Key::attacker(),
+        ))
+        .await;
+    assert_eq!(forged.status(), 403);
+    let refused = sso.last_journal();
+    assert_eq!(refused.outcome, "failure");
+    assert_eq!(refused.reason, "unknown_certificate");
+
+    let replayed = sso.post(&test_idp::response(&spec, &Key::active())).await;
+    assert_eq!(replayed.status(), 403);
+    assert_eq!(sso.last_journal().reason, "replay");
 }
 
 #[actix_web::test]

@@ -11,7 +11,7 @@ use gatehouse::idp::settings::{self, SsoChange};
 use gatehouse::idp::{Certificate, certificates};
 use serde_json::Value;
 
-use super::app::{PUBLIC_URL, TestApp, spawn_app};
+use super::app::{PUBLIC_URL, TestApp, spawn_app_with};
 use super::people::{person, scim};
 use crate::test_idp::{self, Key, Spec};
 
@@ -32,7 +32,12 @@ pub fn cert(key: &Key) -> Certificate {
 /// Account "acme" trusting the test IdP, SSO on; Ann (login ann@acme.com, email
 /// ann.lee@acme.com) provisioned by SCIM.
 pub async fn sso_app() -> Sso {
-    let app = spawn_app().await;
+    sso_app_with(|_| {}).await
+}
+
+/// The same, on a server with the test settings adjusted by `adjust`.
+pub async fn sso_app_with(adjust: impl FnOnce(&mut gatehouse::config::Settings)) -> Sso {
+    let app = spawn_app_with(adjust).await;
     let account = app
         .write(|c| accounts::create(c, "acme", "Acme"))
         .expect("account");
